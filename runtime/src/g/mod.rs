@@ -1,0 +1,96 @@
+//! G: a goroutine. A Rust closure running on its own stack, switched in and out by an M.
+//!
+//! G records are never freed: a dead G keeps its stack and waits on a free list for the next
+//! spawn (`g/free.rs`), so a stale `&'static G` held by a racing stealer or scanner always points
+//! at a valid record whose status word tells it what it may do.
+
+mod free;
+pub(crate) mod stack;
+pub mod status;
+
+pub(crate) use free::{gfget, gfput};
+pub(crate) use status::{GStatus, GStatusCell};
+
+use crate::arch::Context;
+use crate::m::M;
+use crate::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+use crate::sync::cell::UnsafeCell;
+use stack::Stack;
+use std::sync::Arc;
+
+/// What a new goroutine runs: the spawn packet (`spawn.rs`) behind a trait object, so one
+/// allocation carries the closure and the join slot.
+pub(crate) trait Entry: Send + Sync {
+    /// Runs the goroutine body and publishes its result. Never unwinds.
+    fn run(self: Arc<Self>);
+}
+
+/// A goroutine record.
+pub(crate) struct G {
+    /// Goroutine id, fresh at every spawn. Relaxed: read for messages and `current_id` only.
+    pub(crate) goid: AtomicU64,
+    /// State word with the scan bit (`status.rs`).
+    pub(crate) status: GStatusCell,
+    /// Saved registers while switched out. Written by the G's own `switch`; read by the M that
+    /// resumes it (after the Acquire in `status.cas(Runnable → Running)`) and by a scanner
+    /// holding the scan bit.
+    pub(crate) ctx: UnsafeCell<Context>,
+    /// The stack; immutable for the life of the record.
+    pub(crate) stack: Stack,
+    /// The body to run. Written by the spawner before the G is published on a run queue
+    /// (Release push), taken by the G itself when it first runs.
+    pub(crate) entry: UnsafeCell<Option<Arc<dyn Entry>>>,
+    /// The M running this G, or null. Written by that M; read racily by observers.
+    pub(crate) m: AtomicPtr<M>,
+    /// Link for the global run queue and free lists; owned by whoever holds the list's lock.
+    pub(crate) schedlink: AtomicPtr<G>,
+    /// Cooperative preemption request, honoured at the next `safepoint()`.
+    pub(crate) preempt: AtomicBool,
+    /// Value handed over by a waker (channel hand-off outcomes). Written before `ready`, read
+    /// after wake-up; the run-queue hand-off orders the two.
+    pub(crate) param: AtomicUsize,
+    /// Timer used by `sleep`, created on first use; only the G itself touches it.
+    pub(crate) sleep_timer: UnsafeCell<Option<Arc<crate::timer::TimerCore>>>,
+}
+
+// SAFETY: the UnsafeCell fields follow the ownership rules documented on each field: `ctx` and
+// `entry` are touched only by the G's current owner (status word hand-offs order the accesses),
+// `sleep_timer` only by the running G itself.
+unsafe impl Sync for G {}
+// SAFETY: as above; a G is handed between threads only through run queues and status CASes.
+unsafe impl Send for G {}
+
+impl std::fmt::Debug for G {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("G")
+            .field("goid", &self.goid.load(Ordering::Relaxed))
+            .field("status", &self.status.load())
+            .finish_non_exhaustive()
+    }
+}
+
+impl G {
+    /// A new record with a fresh stack, in status Idle.
+    pub(crate) fn new(stack: Stack) -> G {
+        G {
+            goid: AtomicU64::new(0),
+            status: GStatusCell::new(GStatus::Idle),
+            ctx: UnsafeCell::new(Context::default()),
+            stack,
+            entry: UnsafeCell::new(None),
+            m: AtomicPtr::new(std::ptr::null_mut()),
+            schedlink: AtomicPtr::new(std::ptr::null_mut()),
+            preempt: AtomicBool::new(false),
+            param: AtomicUsize::new(0),
+            sleep_timer: UnsafeCell::new(None),
+        }
+    }
+
+    pub(crate) fn goid(&self) -> u64 {
+        self.goid.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn as_ptr(&'static self) -> *mut G {
+        self as *const G as *mut G
+    }
+}

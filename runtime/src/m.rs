@@ -1,0 +1,134 @@
+//! M: an OS thread running the scheduler loop on its own native stack (g0). Ms are created on
+//! demand (`sched/idle.rs: startm`), never exit, and park on their `Note` when idle.
+//!
+//! The current M is found through one thread-local pointer, read only through the
+//! `#[inline(never)]` accessor `current_m`: a goroutine may resume on another thread after any
+//! switch, and an inlined thread-local address could be cached across that switch.
+
+use crate::arch::Context;
+use crate::g::G;
+use crate::os::note::Note;
+use crate::p::P;
+use crate::sync::atomic::{AtomicBool, AtomicI64, AtomicPtr, AtomicU32, Ordering};
+use crate::sync::cell::UnsafeCell;
+use std::cell::Cell;
+
+/// What a G asked its M's g0 to do after switching out (Go's `mcall` functions).
+#[derive(Debug)]
+pub(crate) enum SwitchOut {
+    /// Nothing pending (g0's own state between switches).
+    None,
+    /// Park: status → Waiting, then run the commit on g0; `false` from it resumes the G at once.
+    Park(*mut (dyn FnMut(&'static G) -> bool + 'static)),
+    /// `yield_now`: back to the tail of the local run queue.
+    Yield,
+    /// Stopped at a safepoint for a stop-the-world, `for_each_p` or preemption request: into
+    /// `runnext` so it resumes first.
+    Preempted,
+    /// The G's body finished: free it.
+    Exit,
+    /// The G left `blocking` and found no P: queue it globally, this M goes idle.
+    BlockingNoP,
+}
+
+/// An OS thread that runs goroutines.
+pub(crate) struct M {
+    pub(crate) id: u64,
+    /// g0's saved context while a G runs. Only this M's thread touches it.
+    pub(crate) g0: UnsafeCell<Context>,
+    /// The G being executed, or null on g0. Written by this M; read racily by others.
+    pub(crate) curg: AtomicPtr<G>,
+    /// The P held, or null. Written by this M (and by the STW caller's bookkeeping for itself).
+    pub(crate) p: AtomicPtr<P>,
+    /// A P handed over by `startm` before waking this M; Release/Acquire through the note.
+    pub(crate) nextp: AtomicPtr<P>,
+    /// This M is looking for work (counted in `sched.nmspinning`). Own thread only.
+    pub(crate) spinning: AtomicBool,
+    /// No-preempt count (DESIGN decision 5). Own thread only; Relaxed.
+    pub(crate) locks: AtomicU32,
+    /// Pending g0 action after a switch-out. Own thread only.
+    pub(crate) switch_out: UnsafeCell<SwitchOut>,
+    /// Idle sleep.
+    pub(crate) park: Note,
+    /// While idle on a timed sleep: its deadline (ns), else i64::MAX. Under `sched.lock`.
+    pub(crate) sleep_until: AtomicI64,
+    /// Random state for steal order. Own thread only.
+    pub(crate) rng: Cell<u64>,
+}
+
+// SAFETY: the UnsafeCell and Cell fields are touched only by the M's own thread (documented per
+// field); everything shared is atomic.
+unsafe impl Sync for M {}
+// SAFETY: as above.
+unsafe impl Send for M {}
+
+impl std::fmt::Debug for M {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("M").field("id", &self.id).finish_non_exhaustive()
+    }
+}
+
+impl M {
+    pub(crate) fn new(id: u64) -> M {
+        M {
+            id,
+            g0: UnsafeCell::new(Context::default()),
+            curg: AtomicPtr::new(std::ptr::null_mut()),
+            p: AtomicPtr::new(std::ptr::null_mut()),
+            nextp: AtomicPtr::new(std::ptr::null_mut()),
+            spinning: AtomicBool::new(false),
+            locks: AtomicU32::new(0),
+            switch_out: UnsafeCell::new(SwitchOut::None),
+            park: Note::new(),
+            sleep_until: AtomicI64::new(i64::MAX),
+            rng: Cell::new(0x9E37_79B9_7F4A_7C15 ^ (id + 1).wrapping_mul(0xBF58_476D_1CE4_E5B9)),
+        }
+    }
+
+    /// The P this M holds.
+    pub(crate) fn p(&self) -> Option<&'static P> {
+        // Relaxed: only this M's thread writes `p` (or the STW caller for its own M).
+        let p = self.p.load(Ordering::Relaxed);
+        // SAFETY: Ps live in the never-freed scheduler (`Sched::allp`).
+        unsafe { p.as_ref() }
+    }
+
+    /// The G this M is running, or None on g0.
+    pub(crate) fn curg(&self) -> Option<&'static G> {
+        // SAFETY: G records are never freed.
+        unsafe { self.curg.load(Ordering::Relaxed).as_ref() }
+    }
+
+    /// xorshift64* for steal order.
+    pub(crate) fn fastrand(&self) -> u32 {
+        let mut x = self.rng.get();
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.rng.set(x);
+        (x.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 32) as u32
+    }
+}
+
+thread_local! {
+    static CURRENT_M: Cell<*const M> = const { Cell::new(std::ptr::null()) };
+}
+
+/// The M running on this thread, if this thread is one. Not inlined: see the module doc.
+#[inline(never)]
+pub(crate) fn current_m() -> Option<&'static M> {
+    let p = CURRENT_M.with(|c| c.get());
+    // SAFETY: Ms are leaked at creation (never freed).
+    unsafe { p.as_ref() }
+}
+
+/// Marks this thread as running `m`. Called once at the thread's start.
+pub(crate) fn set_current_m(m: &'static M) {
+    CURRENT_M.with(|c| c.set(m));
+}
+
+/// Signal-handler access: the raw pointer, no allocation or lazy initialisation (the thread
+/// local is const-initialised and has no destructor).
+pub(crate) fn current_m_raw() -> *const M {
+    CURRENT_M.with(|c| c.get())
+}

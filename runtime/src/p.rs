@@ -1,0 +1,128 @@
+//! P: a logical processor. Holding a P is the right to run goroutines; there are `procs` of them
+//! (GOMAXPROCS). A P owns a run queue, a timer heap and caches; its status says who owns it.
+//!
+//! | status  | owner                                             | leaves by                     |
+//! |---------|---------------------------------------------------|-------------------------------|
+//! | Idle    | the idle list (under `sched.lock`), or an M it was handed to (`startm`) before that M acquires it | `acquirep` → Running; STW → GcStop |
+//! | Running | its M (`P::m`); only that M changes the status    | release → Idle, `gcstopm` → GcStop |
+//! | GcStop  | the stop-the-world caller                          | `start_the_world` → Idle/handed |
+
+use crate::g::G;
+use crate::m::M;
+use crate::runq::LocalQueue;
+use crate::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
+use crate::sync::cell::UnsafeCell;
+use crate::timer::Timers;
+
+/// P states.
+#[repr(u32)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum PStatus {
+    /// On the idle list or in transit to an M.
+    Idle = 0,
+    /// Owned by a running M.
+    Running = 1,
+    /// Halted for stop-the-world; owned by the stopper.
+    GcStop = 3,
+}
+
+impl PStatus {
+    pub(crate) fn from_u32(v: u32) -> PStatus {
+        match v {
+            0 => PStatus::Idle,
+            1 => PStatus::Running,
+            3 => PStatus::GcStop,
+            _ => panic!("runtime: invalid P status {v}"),
+        }
+    }
+}
+
+/// Fields only the P's owner touches (the M holding it, or the STW caller while stopped).
+#[derive(Debug, Default)]
+pub(crate) struct POwned {
+    /// Dead Gs with stacks, ready for reuse (`g/free.rs`).
+    pub(crate) gfree: Vec<&'static G>,
+    /// Goroutine ids handed out in batches: next id and end of batch.
+    pub(crate) goid_next: u64,
+    pub(crate) goid_end: u64,
+}
+
+/// A logical processor.
+pub(crate) struct P {
+    pub(crate) id: usize,
+    /// `PStatus` as u32. Written by the owner (table above); read by anyone.
+    pub(crate) status: AtomicU32,
+    /// The M holding this P, or null. Written by the owner.
+    pub(crate) m: AtomicPtr<M>,
+    pub(crate) runq: LocalQueue,
+    /// Incremented by the owner at every schedule; Relaxed, read racily.
+    pub(crate) schedtick: AtomicU32,
+    /// 1 while a `for_each_p` function is pending for this P; a CAS 1 → 0 decides who runs it.
+    pub(crate) run_safe_point_fn: AtomicU32,
+    /// This P's timer heap (its own lock inside).
+    pub(crate) timers: Timers,
+    /// A word for the collector's per-P state (runtime::hooks); null until gc installs it.
+    pub(crate) gc_slot: AtomicPtr<()>,
+    owned: UnsafeCell<POwned>,
+}
+
+// SAFETY: `owned` is touched only by the P's owner (see `with_owned`); all else is atomic or
+// internally locked.
+unsafe impl Sync for P {}
+// SAFETY: as above.
+unsafe impl Send for P {}
+
+impl std::fmt::Debug for P {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("P")
+            .field("id", &self.id)
+            .field("status", &self.status())
+            .field("runq", &self.runq)
+            .finish_non_exhaustive()
+    }
+}
+
+impl P {
+    pub(crate) fn new(id: usize) -> P {
+        P {
+            id,
+            status: AtomicU32::new(PStatus::Idle as u32),
+            m: AtomicPtr::new(std::ptr::null_mut()),
+            runq: LocalQueue::new(),
+            schedtick: AtomicU32::new(0),
+            run_safe_point_fn: AtomicU32::new(0),
+            timers: Timers::new(id),
+            gc_slot: AtomicPtr::new(std::ptr::null_mut()),
+            owned: UnsafeCell::new(POwned::default()),
+        }
+    }
+
+    pub(crate) fn status(&self) -> PStatus {
+        // Acquire pairs with the Release in `set_status`: seeing GcStop means seeing everything
+        // the stopping owner did before it stopped.
+        PStatus::from_u32(self.status.load(Ordering::Acquire))
+    }
+
+    pub(crate) fn set_status(&self, s: PStatus) {
+        // Release: publishes the previous owner's writes to the next one.
+        self.status.store(s as u32, Ordering::Release);
+    }
+
+    /// CAS `from → to`; false if the status was something else.
+    pub(crate) fn cas_status(&self, from: PStatus, to: PStatus) -> bool {
+        self.status
+            .compare_exchange(from as u32, to as u32, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+
+    /// Runs `f` on the owner-only fields.
+    ///
+    /// Invariant: the caller owns the P (it is the M in `P::m` with status Running, or the
+    /// stop-the-world caller while the P is GcStop). Checked in debug builds.
+    pub(crate) fn with_owned<R>(&self, f: impl FnOnce(&mut POwned) -> R) -> R {
+        debug_assert_ne!(self.status(), PStatus::Idle, "runtime: P{} owned fields touched while idle", self.id);
+        // SAFETY: per the invariant above only the owner reaches here, so the access is
+        // exclusive; `f` cannot re-enter `with_owned` on the same P (no runtime call in it).
+        self.owned.with_mut(|o| f(unsafe { &mut *o }))
+    }
+}

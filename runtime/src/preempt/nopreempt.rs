@@ -1,0 +1,52 @@
+//! `NoPreempt`: a guard that raises the current M's no-preempt count (DESIGN decision 5, Go's
+//! `acquirem`). While raised, `safepoint()` does not stop the goroutine, and runtime critical
+//! sections (run queues, timers, allocation fast paths, write barriers) cannot be interrupted
+//! by a scheduler entry on the same thread — the rule that prevents seed 001's self-deadlock
+//! (reference §8.3, invariant 18). A request that arrives meanwhile stays pending in its flag
+//! and is honoured at the next safepoint after the count drops.
+
+use crate::m::{current_m, M};
+use crate::sync::atomic::Ordering;
+use std::marker::PhantomData;
+
+/// Raises the no-preempt count for its lifetime. Not `Send`: it belongs to this thread's M.
+#[derive(Debug)]
+pub struct NoPreempt {
+    m: Option<&'static M>,
+    _not_send: PhantomData<*const ()>,
+}
+
+impl NoPreempt {
+    /// Disables preemption of the current goroutine until the guard drops. On a thread that is
+    /// not an M this is a no-op.
+    #[inline]
+    pub fn new() -> NoPreempt {
+        let m = current_m();
+        if let Some(m) = m {
+            // Relaxed: only this thread reads or writes its M's count.
+            m.locks.fetch_add(1, Ordering::Relaxed);
+        }
+        NoPreempt { m, _not_send: PhantomData }
+    }
+}
+
+impl Default for NoPreempt {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for NoPreempt {
+    #[inline]
+    fn drop(&mut self) {
+        if let Some(m) = self.m {
+            let prev = m.locks.fetch_sub(1, Ordering::Relaxed);
+            debug_assert!(prev > 0, "runtime: NoPreempt count underflow on M{}", m.id);
+        }
+    }
+}
+
+/// Whether the current thread is inside a no-preempt section.
+pub(crate) fn preempt_disabled(m: &M) -> bool {
+    m.locks.load(Ordering::Relaxed) > 0
+}

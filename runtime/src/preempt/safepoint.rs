@@ -1,0 +1,38 @@
+//! `safepoint()`: the cooperative preemption poll. Allocation calls it; VMs call it at loop
+//! back-edges and function entries. The fast path is one load of a process-wide flag.
+
+use super::nopreempt::preempt_disabled;
+use crate::m::SwitchOut;
+use crate::sched::park::{current, mcall};
+use crate::sched::{try_sched, Sched};
+use crate::sync::atomic::Ordering;
+
+/// Stops the current goroutine here if a stop-the-world, a `for_each_p` or a preemption request
+/// is pending; otherwise returns at once. A no-op on threads that are not goroutines and inside
+/// `NoPreempt` sections.
+#[inline]
+pub fn safepoint() {
+    if let Some(s) = try_sched() {
+        // Relaxed: a request seen late is re-sent every 100 µs by its requester
+        // (reference invariant 19).
+        if s.safepoint_pending.load(Ordering::Relaxed) != 0 {
+            safepoint_slow(s);
+        }
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn safepoint_slow(s: &'static Sched) {
+    let Some((m, g)) = current() else { return };
+    if preempt_disabled(m) || std::ptr::eq(s.stw_owner.load(Ordering::Relaxed), m) {
+        return;
+    }
+    let Some(p) = m.p() else { return }; // inside `blocking`: the P is already given away
+    if s.gcwaiting.load(Ordering::Acquire)
+        || p.run_safe_point_fn.load(Ordering::Acquire) != 0
+        || g.preempt.swap(false, Ordering::Relaxed)
+    {
+        mcall(SwitchOut::Preempted);
+    }
+}

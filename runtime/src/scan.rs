@@ -1,0 +1,99 @@
+//! Access to stopped goroutines for the collector: every goroutine's stack bounds, saved stack
+//! pointer and saved callee-saved registers (DESIGN decision 1).
+//!
+//! A goroutine is read only while its scan bit is held (`Goroutine::try_suspend`), which freezes
+//! it in Runnable, Waiting or Syscall (reference §5, invariants 14-15): the bit is taken by a
+//! CAS from the observed status and never waits for the goroutine, so a concurrent wake-up just
+//! makes the attempt retry. A running goroutine must first be stopped at a safepoint; during a
+//! stop-the-world every goroutine but the stopper is stopped.
+
+use crate::arch::{Arch, Cpu};
+use crate::g::status::{GStatus, ScanAttempt};
+use crate::g::G;
+use crate::sched::sched;
+
+/// A goroutine record (live or dead), as seen by a scanner.
+#[derive(Clone, Copy, Debug)]
+pub struct Goroutine(&'static G);
+
+/// What `try_suspend` found.
+#[derive(Debug)]
+pub enum Suspend {
+    /// Frozen for scanning until the value is dropped.
+    Stopped(SuspendedG),
+    /// Running: stop it at a safepoint (or stop the world) first.
+    Running,
+    /// Dead or never started: nothing to scan.
+    Dead,
+    /// The status changed under us, or another scanner holds it: try again.
+    Retry,
+}
+
+/// A goroutine frozen by its scan bit. Dropping it lets the goroutine run again.
+#[derive(Debug)]
+pub struct SuspendedG {
+    g: &'static G,
+    status: GStatus,
+}
+
+/// Every goroutine record ever created (dead ones included; they report `Dead`).
+pub fn all_goroutines() -> Vec<Goroutine> {
+    sched().allgs.lock().iter().map(|g| Goroutine(g)).collect()
+}
+
+impl Goroutine {
+    /// The goroutine's current id.
+    pub fn id(&self) -> u64 {
+        self.0.goid()
+    }
+
+    /// Tries to freeze the goroutine for scanning.
+    pub fn try_suspend(&self) -> Suspend {
+        match self.0.status.try_scan() {
+            ScanAttempt::Locked(status) => Suspend::Stopped(SuspendedG { g: self.0, status }),
+            ScanAttempt::Running => Suspend::Running,
+            ScanAttempt::Dead => Suspend::Dead,
+            ScanAttempt::Retry => Suspend::Retry,
+        }
+    }
+}
+
+impl SuspendedG {
+    /// The state it is frozen in.
+    pub fn status(&self) -> GStatus {
+        self.status
+    }
+
+    /// Lowest usable stack address.
+    pub fn stack_lo(&self) -> usize {
+        self.g.stack.lo()
+    }
+
+    /// Top of the stack (exclusive).
+    pub fn stack_hi(&self) -> usize {
+        self.g.stack.hi()
+    }
+
+    /// Saved stack pointer: the live part of the stack is `[sp, stack_hi)`.
+    pub fn sp(&self) -> usize {
+        // SAFETY: the scan bit freezes the G, so its saved context is stable.
+        self.g.ctx.with(|c| Cpu::sp(unsafe { &*c }))
+    }
+
+    /// Saved callee-saved registers, to be scanned conservatively with the stack.
+    pub fn regs(&self) -> Vec<usize> {
+        // SAFETY: as in `sp`.
+        self.g.ctx.with(|c| Cpu::words(unsafe { &*c }).to_vec())
+    }
+
+    /// The goroutine's id.
+    pub fn id(&self) -> u64 {
+        self.g.goid()
+    }
+}
+
+impl Drop for SuspendedG {
+    fn drop(&mut self) {
+        self.g.status.clear_scan();
+    }
+}

@@ -1,0 +1,93 @@
+//! Parking and readying goroutines: `mcall` (switch to g0 with an action), `park` (Go's
+//! `gopark`), `ready` (Go's `goready`), `yield_now` (Go's `Gosched`).
+//!
+//! Park protocol: a waiting G publishes itself to its wait structure only in the *commit*, which
+//! g0 runs after the G's context is saved and its status is Waiting. A waker that finds the G
+//! therefore always finds it fully switched out, and `ready` never races with the G still
+//! running. The commit usually releases the lock under which the G queued itself (Go's
+//! `goparkunlock`) or registers the G with a CAS that can fail because the event already
+//! happened, in which case it returns false and the G resumes at once.
+
+use crate::arch::{Arch, Cpu};
+use crate::g::{GStatus, G};
+use crate::m::{current_m, SwitchOut, M};
+use crate::preempt::NoPreempt;
+use crate::sched::schedule::{globrunqput, runqput};
+use crate::sched::{idle::wakep, sched};
+use crate::sync::atomic::Ordering;
+
+/// The current goroutine and its M, or None on a thread that is not running a goroutine (a
+/// foreign thread, or an M's g0).
+#[inline]
+pub(crate) fn current() -> Option<(&'static M, &'static G)> {
+    let m = current_m()?;
+    Some((m, m.curg()?))
+}
+
+/// Like `current`, panicking with a message naming `api` when not on a goroutine.
+#[track_caller]
+pub(crate) fn expect_goroutine(api: &str) -> (&'static M, &'static G) {
+    current().unwrap_or_else(|| {
+        panic!(
+            "{api} called from a thread that is not running a goroutine; enter the runtime with \
+             Runtime::block_on (or tricolor::block_on) and call it from there"
+        )
+    })
+}
+
+/// Switches from the current G to its M's g0, which performs `action`. Returns when the G is
+/// resumed, possibly on another M: callers must re-read anything thread-bound.
+pub(crate) fn mcall(action: SwitchOut) {
+    let (m, g) = current().expect("runtime: mcall from g0 or a foreign thread");
+    if std::thread::panicking() {
+        // std keeps unwinding state per thread and we may resume on another one.
+        crate::os::signal::fatal("goroutine tried to park or yield while unwinding a panic (a Drop impl blocked); this is not supported");
+    }
+    if !matches!(action, SwitchOut::Park(_) | SwitchOut::BlockingNoP) {
+        debug_assert_eq!(
+            m.locks.load(Ordering::Relaxed),
+            0,
+            "runtime: goroutine switch inside a no-preempt section"
+        );
+    }
+    // SAFETY: only this thread touches its M's `switch_out`; g0 reads it after the switch.
+    m.switch_out.with_mut(|a| unsafe { *a = action });
+    let save = g.ctx.with_mut(|c| c);
+    let load = m.g0.with(|c| c);
+    // SAFETY: `g` is the running G on this M and owns `ctx`; `m.g0` holds the context g0 saved
+    // when it switched to us in `execute`, and g0's stack is this thread's native stack.
+    unsafe { Cpu::switch(save, load) };
+}
+
+/// Parks the current goroutine. `commit` runs on g0 once the G is switched out and Waiting; it
+/// returns true to stay parked (someone will `ready` the G) or false to resume it at once.
+pub(crate) fn park<F: FnOnce(&'static G) -> bool>(commit: F) {
+    let mut commit = Some(commit);
+    let mut call = move |g: &'static G| (commit.take().expect("runtime: park commit ran twice"))(g);
+    let dynref: &mut (dyn FnMut(&'static G) -> bool + '_) = &mut call;
+    // SAFETY: the closure lives in this frame, which stays alive until the G resumes; g0 calls
+    // it exactly once, before any waker can resume the G. Erasing the lifetime is sound for
+    // that window only, which is the only window the pointer is used in.
+    let erased: *mut (dyn FnMut(&'static G) -> bool + 'static) =
+        unsafe { std::mem::transmute(dynref as *mut (dyn FnMut(&'static G) -> bool + '_)) };
+    mcall(SwitchOut::Park(erased));
+}
+
+/// Makes a Waiting goroutine runnable (Go's `goready`): into the current P's `runnext` if the
+/// caller holds a P, else onto the global queue; then wakes an idle P if needed.
+pub(crate) fn ready(g: &'static G) {
+    let s = sched();
+    g.status.cas(GStatus::Waiting, GStatus::Runnable);
+    let _np = NoPreempt::new();
+    match current_m().and_then(|m| m.p()) {
+        Some(p) => runqput(s, p, g, true),
+        None => globrunqput(s, g),
+    }
+    wakep(s);
+}
+
+/// Yields the processor: the current goroutine goes to the back of its P's run queue.
+pub fn yield_now() {
+    expect_goroutine("yield_now");
+    mcall(SwitchOut::Yield);
+}

@@ -1,0 +1,368 @@
+//! Creating goroutines (`go`, Go's `newproc`), joining them (`JoinHandle`), and entering the
+//! runtime from an ordinary thread (`block_on`).
+//!
+//! One allocation per spawn: the packet holds the closure, then the result, and the joiner's
+//! registration. Join protocol: the goroutine stores its result, then swaps `state` to DONE; a
+//! joiner registers itself in its park commit with a CAS RUNNING → WAITING that fails if the
+//! result is already there (then it does not sleep). Whoever sees the other's mark acts: the
+//! finisher that swaps out WAITING readies the joiner.
+
+use crate::arch::{Arch, Cpu};
+use crate::g::{gfget, stack::Stack, Entry, GStatus, G};
+use crate::m::{current_m, SwitchOut};
+use crate::preempt::NoPreempt;
+use crate::sched::idle::wakep;
+use crate::sched::park::{current, expect_goroutine, mcall, park, ready};
+use crate::sched::schedule::{globrunqput, runqput};
+use crate::sched::{sched, Sched};
+use crate::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
+use std::any::Any;
+use std::cell::UnsafeCell;
+use std::fmt;
+use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+
+const RUNNING: u32 = 0;
+const WAITING: u32 = 1;
+const DONE: u32 = 2;
+
+/// Goroutine ids handed to a P at a time.
+const GOID_BATCH: u64 = 16;
+
+/// Why a goroutine could not be created.
+#[derive(Debug)]
+pub enum SpawnError {
+    /// `Config::max_goroutines` goroutines are alive. Each costs two kernel mappings
+    /// (`vm.max_map_count`), so the limit protects the process from a mapping failure.
+    TooManyGoroutines {
+        /// The configured limit.
+        limit: usize,
+    },
+    /// The kernel refused to map a stack.
+    Stack(std::io::Error),
+}
+
+impl fmt::Display for SpawnError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SpawnError::TooManyGoroutines { limit } => write!(
+                f,
+                "cannot start a goroutine: {limit} goroutines are alive, the limit set by \
+                 max_goroutines (TRICOLOR_MAX_GOROUTINES); each stack costs two of the kernel's \
+                 vm.max_map_count mappings"
+            ),
+            SpawnError::Stack(e) => write!(f, "cannot map a goroutine stack: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for SpawnError {}
+
+/// The goroutine panicked; holds the panic payload.
+pub struct JoinError {
+    payload: Box<dyn Any + Send + 'static>,
+}
+
+impl JoinError {
+    /// The value the goroutine panicked with.
+    pub fn into_panic(self) -> Box<dyn Any + Send + 'static> {
+        self.payload
+    }
+
+    /// The panic message, if it was a string.
+    pub fn message(&self) -> Option<&str> {
+        self.payload
+            .downcast_ref::<&str>()
+            .copied()
+            .or_else(|| self.payload.downcast_ref::<String>().map(|s| s.as_str()))
+    }
+}
+
+impl fmt::Debug for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JoinError").field("message", &self.message()).finish()
+    }
+}
+
+impl fmt::Display for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.message() {
+            Some(m) => write!(f, "goroutine panicked: {m}"),
+            None => f.write_str("goroutine panicked"),
+        }
+    }
+}
+
+impl std::error::Error for JoinError {}
+
+/// The spawn packet: closure, then result; see the module docs for the join protocol.
+struct Packet<F, T> {
+    state: AtomicU32,
+    waiter: AtomicPtr<G>,
+    f: UnsafeCell<Option<F>>,
+    result: UnsafeCell<Option<Result<T, JoinError>>>,
+}
+
+// SAFETY: `f` is taken once by the goroutine; `result` is written once by the goroutine before
+// the DONE swap (Release) and read once by the joiner after observing DONE (Acquire).
+unsafe impl<F: Send, T: Send> Sync for Packet<F, T> {}
+
+impl<F: FnOnce() -> T + Send, T: Send> Entry for Packet<F, T> {
+    fn run(self: Arc<Self>) {
+        // SAFETY: only the goroutine itself reaches here, once.
+        let f = unsafe { (*self.f.get()).take() }.expect("runtime: goroutine body ran twice");
+        let r = catch_unwind(AssertUnwindSafe(f)).map_err(|payload| JoinError { payload });
+        // SAFETY: the joiner reads `result` only after seeing DONE below.
+        unsafe { *self.result.get() = Some(r) };
+        // AcqRel: Release publishes the result; Acquire pairs with the joiner's registration.
+        if self.state.swap(DONE, Ordering::AcqRel) == WAITING {
+            let g = self.waiter.load(Ordering::Acquire);
+            // SAFETY: G records are never freed; the joiner stored itself before WAITING.
+            ready(unsafe { &*g });
+        }
+    }
+}
+
+trait JoinSlot<T>: Send + Sync {
+    fn join(&self) -> Result<T, JoinError>;
+    fn is_finished(&self) -> bool;
+}
+
+impl<F: FnOnce() -> T + Send, T: Send> JoinSlot<T> for Packet<F, T> {
+    fn join(&self) -> Result<T, JoinError> {
+        if self.state.load(Ordering::Acquire) != DONE {
+            expect_goroutine("JoinHandle::join");
+            park(|g| {
+                self.waiter.store(g.as_ptr(), Ordering::Release);
+                // Fails (we resume at once) if the goroutine finished meanwhile.
+                self.state.compare_exchange(RUNNING, WAITING, Ordering::AcqRel, Ordering::Acquire).is_ok()
+            });
+            debug_assert_eq!(self.state.load(Ordering::Acquire), DONE);
+        }
+        // SAFETY: DONE was observed with Acquire; the goroutine no longer touches `result`,
+        // and `join` consumes the only handle.
+        unsafe { (*self.result.get()).take() }.expect("runtime: goroutine result taken twice")
+    }
+
+    fn is_finished(&self) -> bool {
+        self.state.load(Ordering::Acquire) == DONE
+    }
+}
+
+/// Owned permission to wait for a goroutine and take its result. Dropping it detaches the
+/// goroutine.
+pub struct JoinHandle<T> {
+    slot: Arc<dyn JoinSlot<T>>,
+    goid: u64,
+}
+
+impl<T> fmt::Debug for JoinHandle<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JoinHandle").field("goid", &self.goid).finish_non_exhaustive()
+    }
+}
+
+impl<T> JoinHandle<T> {
+    /// Parks until the goroutine finishes; returns its value, or its panic as an error. Must
+    /// be called on a goroutine.
+    pub fn join(self) -> Result<T, JoinError> {
+        self.slot.join()
+    }
+
+    /// Whether the goroutine has finished.
+    pub fn is_finished(&self) -> bool {
+        self.slot.is_finished()
+    }
+
+    /// The goroutine's id.
+    pub fn id(&self) -> u64 {
+        self.goid
+    }
+}
+
+/// Starts a goroutine running `f`. Must be called on a goroutine.
+///
+/// # Panics
+/// Off a goroutine, or when the goroutine limit is reached (see `try_go`).
+#[track_caller]
+pub fn go<F, T>(f: F) -> JoinHandle<T>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    match try_go(f) {
+        Ok(h) => h,
+        Err(e) => panic!("go: {e}"),
+    }
+}
+
+/// Starts a goroutine running `f`, or reports why it cannot.
+#[track_caller]
+pub fn try_go<F, T>(f: F) -> Result<JoinHandle<T>, SpawnError>
+where
+    F: FnOnce() -> T + Send + 'static,
+    T: Send + 'static,
+{
+    expect_goroutine("go");
+    let packet = Arc::new(Packet {
+        state: AtomicU32::new(RUNNING),
+        waiter: AtomicPtr::new(std::ptr::null_mut()),
+        f: UnsafeCell::new(Some(f)),
+        result: UnsafeCell::new(None),
+    });
+    let goid = newproc(sched(), packet.clone())?;
+    Ok(JoinHandle { slot: packet, goid })
+}
+
+/// The current goroutine's id.
+///
+/// # Panics
+/// Off a goroutine.
+pub fn current_id() -> u64 {
+    expect_goroutine("current_id").1.goid()
+}
+
+/// Makes a runnable G for `entry` (Go's `newproc`): from the free list or freshly mapped,
+/// queued in the current P's `runnext`, or globally when called without a P.
+pub(crate) fn newproc(s: &'static Sched, entry: Arc<dyn Entry>) -> Result<u64, SpawnError> {
+    let limit = s.cfg.max_goroutines;
+    if s.alive.fetch_add(1, Ordering::AcqRel) >= limit {
+        s.alive.fetch_sub(1, Ordering::AcqRel);
+        return Err(SpawnError::TooManyGoroutines { limit });
+    }
+    let np = NoPreempt::new();
+    let p = current_m().and_then(|m| m.p());
+    let reused = match p {
+        Some(p) => gfget(s, p),
+        None => s.gfree.lock().pop(),
+    };
+    let g: &'static G = match reused {
+        Some(g) => {
+            g.status.cas(GStatus::Dead, GStatus::Idle);
+            g
+        }
+        None => match Stack::new(s.cfg.stack_size) {
+            Ok(stack) => {
+                let g: &'static G = Box::leak(Box::new(G::new(stack)));
+                s.allgs.lock().push(g);
+                g
+            }
+            Err(e) => {
+                s.alive.fetch_sub(1, Ordering::AcqRel);
+                return Err(SpawnError::Stack(e));
+            }
+        },
+    };
+    let goid = match p {
+        Some(p) => p.with_owned(|o| {
+            if o.goid_next == o.goid_end {
+                o.goid_next = s.goid_gen.fetch_add(GOID_BATCH, Ordering::Relaxed);
+                o.goid_end = o.goid_next + GOID_BATCH;
+            }
+            o.goid_next += 1;
+            o.goid_next - 1
+        }),
+        None => s.goid_gen.fetch_add(1, Ordering::Relaxed),
+    };
+    g.goid.store(goid, Ordering::Relaxed);
+    g.preempt.store(false, Ordering::Relaxed);
+    // SAFETY: the G is Idle and not yet published; we are its only owner.
+    g.entry.with_mut(|e| unsafe { *e = Some(entry) });
+    let top = g.stack.hi() & !15;
+    let ctx = Cpu::new_entry(top, goroutine_main, g as *const G as usize);
+    // SAFETY: as above.
+    g.ctx.with_mut(|c| unsafe { *c = ctx });
+    // Release (inside cas): the entry and context are visible to whichever M runs it.
+    g.status.cas(GStatus::Idle, GStatus::Runnable);
+    match p {
+        Some(p) => runqput(s, p, g, true),
+        None => globrunqput(s, g),
+    }
+    drop(np);
+    wakep(s);
+    Ok(goid)
+}
+
+/// First Rust frame of every goroutine (called by the architecture trampoline).
+extern "C" fn goroutine_main(arg: usize) -> ! {
+    // SAFETY: `arg` is the G pointer `newproc` put in the initial context; records are never
+    // freed.
+    let g: &'static G = unsafe { &*(arg as *const G) };
+    // SAFETY: the running G owns its entry slot.
+    let entry = g.entry.with_mut(|e| unsafe { (*e).take() }).expect("runtime: goroutine without a body");
+    entry.run(); // never unwinds: the packet catches panics
+    mcall(SwitchOut::Exit);
+    crate::os::signal::fatal("runtime: dead goroutine resumed");
+}
+
+/// Completion of a `block_on` main goroutine, waited for by an ordinary thread.
+struct BlockOn<F, T> {
+    done: std::sync::Mutex<bool>,
+    cv: std::sync::Condvar,
+    f: UnsafeCell<Option<F>>,
+    result: UnsafeCell<Option<std::thread::Result<T>>>,
+}
+
+// SAFETY: `f` is taken once by the goroutine; `result` is written before `done` is set under
+// the mutex and read by the waiter after it sees `done` under the same mutex.
+unsafe impl<F: Send, T: Send> Sync for BlockOn<F, T> {}
+
+impl<F: FnOnce() -> T + Send, T: Send> Entry for BlockOn<F, T> {
+    fn run(self: Arc<Self>) {
+        // SAFETY: only the goroutine takes `f`, once.
+        let f = unsafe { (*self.f.get()).take() }.expect("runtime: block_on body ran twice");
+        let r = catch_unwind(AssertUnwindSafe(f));
+        // SAFETY: the waiter reads `result` only after seeing `done` under the mutex.
+        unsafe { *self.result.get() = Some(r) };
+        *self.done.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        self.cv.notify_all();
+    }
+}
+
+/// Runs `f` as a goroutine and blocks the calling thread until it returns, then returns its
+/// value (a panic in `f` resumes on the caller). Any number of threads may be inside
+/// `block_on` at once; they share the process-wide runtime.
+///
+/// # Panics
+/// When called on a goroutine (a goroutine must not block its thread: use `go` and `join`).
+pub(crate) fn block_on_in<F, T>(s: &'static Sched, f: F) -> T
+where
+    F: FnOnce() -> T + Send,
+    T: Send,
+{
+    if let Some((_, g)) = current() {
+        panic!(
+            "block_on called from inside goroutine {}: a goroutine must not block its thread; \
+             start the work with go() and wait with JoinHandle::join",
+            g.goid()
+        );
+    }
+    if current_m().is_some() {
+        panic!("block_on called on a runtime thread (g0): timer and scheduler callbacks must not block");
+    }
+    let packet: Arc<BlockOn<F, T>> = Arc::new(BlockOn {
+        done: std::sync::Mutex::new(false),
+        cv: std::sync::Condvar::new(),
+        f: UnsafeCell::new(Some(f)),
+        result: UnsafeCell::new(None),
+    });
+    let entry: Arc<dyn Entry + '_> = packet.clone();
+    // SAFETY: we wait below until the goroutine has published its result and will never touch
+    // `f`, `T` or anything they borrow again (the packet's remaining references only drop
+    // `None`s), so erasing the borrow's lifetime cannot let the goroutine outlive it — the same
+    // argument as std's scoped threads.
+    let entry: Arc<dyn Entry + 'static> = unsafe { std::mem::transmute(entry) };
+    if let Err(e) = newproc(s, entry) {
+        panic!("block_on: {e}");
+    }
+    let mut done = packet.done.lock().unwrap_or_else(|e| e.into_inner());
+    while !*done {
+        done = packet.cv.wait(done).unwrap_or_else(|e| e.into_inner());
+    }
+    drop(done);
+    // SAFETY: `done` was set after the result, under the mutex we just held.
+    match unsafe { (*packet.result.get()).take() }.expect("runtime: block_on without a result") {
+        Ok(v) => v,
+        Err(payload) => resume_unwind(payload),
+    }
+}

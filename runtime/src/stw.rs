@@ -1,0 +1,299 @@
+//! Stop-the-world and `for_each_p` (the ragged barrier), as Go's `stopTheWorldWithSema`,
+//! `startTheWorldWithSema` and `forEachP` (reference §6, DESIGN decision 8).
+//!
+//! Stop-the-world handshake; the steps are cited in the code and in `tests/loom_stw.rs`:
+//! 1. The caller takes `worldsema` (one stopper or `for_each_p` at a time).
+//! 2. Under `sched.lock`: `stopwait = procs`, `gcwaiting = true`, raise the safepoint request;
+//!    the caller's own P and every idle P become GcStop directly (`stopwait -= 1` each).
+//! 3. Outside the lock the caller sleeps on `stopnote` 100 µs at a time, re-raising the request
+//!    after each timeout (requests are best-effort, invariant 19), until `stopwait == 0`.
+//! 4. Every other P stops itself: a running G polls `safepoint()` and switches to g0; every path
+//!    that releases a P (`find_runnable`, `handoffp`) re-checks `gcwaiting` under the lock; the
+//!    P becomes GcStop (`gcstop_p`), and the one that brings `stopwait` to 0 wakes `stopnote`.
+//! 5. The caller verifies every P is GcStop.
+//!
+//! Start: under the lock, clear `gcwaiting`; Ps with runnable Gs go to Ms, the rest to the idle
+//! list; then release `worldsema`.
+//!
+//! A P in `blocking(..)` was handed off when the call began (`blocking.rs`), so it is idle or on
+//! its way to an M: the stop never waits for a thread blocked in the kernel.
+
+use crate::m::M;
+use crate::p::{PStatus, P};
+use crate::preempt::NoPreempt;
+use crate::sched::idle::{pidleget, pidleput, startm, stopm, wakep};
+use crate::sched::park::expect_goroutine;
+use crate::sched::{pending, sched, Locked, SafePointFn, Sched};
+use crate::sync::atomic::{AtomicU64, Ordering};
+use crate::time::nanotime;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How long the stopper sleeps before re-sending preemption requests.
+const RESEND: Duration = Duration::from_micros(100);
+
+/// Statistics of stop-the-world pauses (all in nanoseconds).
+#[derive(Debug, Default)]
+pub(crate) struct StwStats {
+    pub(crate) count: AtomicU64,
+    pub(crate) total_ns: AtomicU64,
+    pub(crate) max_ns: AtomicU64,
+    pub(crate) max_stopping_ns: AtomicU64,
+}
+
+/// A snapshot of stop-the-world statistics.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StwSnapshot {
+    /// Completed stop-the-world pauses.
+    pub count: u64,
+    /// Total time the world was stopped, request to restart.
+    pub total: Duration,
+    /// Longest pause, request to restart.
+    pub max: Duration,
+    /// Longest time from request until every P had stopped.
+    pub max_stopping: Duration,
+}
+
+/// Stop-the-world statistics so far.
+pub fn stw_stats() -> StwSnapshot {
+    let st = &sched().stats;
+    StwSnapshot {
+        count: st.count.load(Ordering::Relaxed),
+        total: Duration::from_nanos(st.total_ns.load(Ordering::Relaxed)),
+        max: Duration::from_nanos(st.max_ns.load(Ordering::Relaxed)),
+        max_stopping: Duration::from_nanos(st.max_stopping_ns.load(Ordering::Relaxed)),
+    }
+}
+
+/// An id for a P, as seen by `for_each_p` callbacks and the collector.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ProcId(pub usize);
+
+/// Proof that the world is stopped: every P is halted and no other goroutine runs. Dropping it
+/// starts the world again. Only the goroutine that stopped the world holds it.
+#[derive(Debug)]
+pub struct WorldStopped {
+    start: i64,
+    _np: NoPreempt,
+    _guard: crate::gsync::MutexGuard<'static, ()>,
+}
+
+impl WorldStopped {
+    /// Nanoseconds since the stop was requested.
+    pub fn elapsed(&self) -> Duration {
+        Duration::from_nanos((nanotime() - self.start).max(0) as u64)
+    }
+}
+
+/// Stops every other goroutine at its next safepoint and returns once all Ps are halted.
+///
+/// Must be called from a goroutine that holds a P (not inside `blocking`). While the world is
+/// stopped the caller must not park (channels, mutexes, sleep): nothing else would run to wake
+/// it. A goroutine that never reaches a safepoint delays the stop until it does; signal-based
+/// preemption lifts that restriction in a later release.
+pub fn stop_the_world() -> WorldStopped {
+    let (m, _) = expect_goroutine("stop_the_world");
+    let s = sched();
+    if std::ptr::eq(s.stw_owner.load(Ordering::Relaxed), m) {
+        panic!("stop_the_world called while this goroutine already holds the world stopped");
+    }
+    let start = nanotime();
+    // Step 1.
+    let guard = s.worldsema.lock();
+    // The worldsema park may have moved us to another M: re-read.
+    let (m, _) = expect_goroutine("stop_the_world");
+    let np = NoPreempt::new();
+    let own = m.p().unwrap_or_else(|| panic!("stop_the_world called inside blocking(..)"));
+    s.stw_owner.store(m as *const M as *mut M, Ordering::Relaxed);
+    if stop_begin(s, Some(own)) {
+        stop_wait(s);
+    }
+    stop_verify(s);
+    let stopping = (nanotime() - start).max(0) as u64;
+    s.stats.max_stopping_ns.fetch_max(stopping, Ordering::Relaxed);
+    WorldStopped { start, _np: np, _guard: guard }
+}
+
+impl Drop for WorldStopped {
+    fn drop(&mut self) {
+        let s = sched();
+        let m = crate::m::current_m().expect("runtime: WorldStopped dropped off its M");
+        let own = m.p().expect("runtime: stop-the-world owner lost its P");
+        let handoff = start_world(s, Some(own));
+        s.stw_owner.store(std::ptr::null_mut(), Ordering::Relaxed);
+        for p in handoff {
+            startm(s, p, false);
+        }
+        wakep(s);
+        let pause = (nanotime() - self.start).max(0) as u64;
+        s.stats.count.fetch_add(1, Ordering::Relaxed);
+        s.stats.total_ns.fetch_add(pause, Ordering::Relaxed);
+        s.stats.max_ns.fetch_max(pause, Ordering::Relaxed);
+    }
+}
+
+/// Step 2. Returns whether some P still has to stop itself.
+pub(crate) fn stop_begin(s: &'static Sched, own: Option<&'static P>) -> bool {
+    s.stopnote.clear();
+    let mut l = s.lock.lock();
+    l.stopwait = s.cfg.procs as i32;
+    s.gcwaiting.store(true, Ordering::Release);
+    s.safepoint_pending.fetch_or(pending::STW, Ordering::Release);
+    if let Some(p) = own {
+        p.set_status(PStatus::GcStop);
+        l.stopwait -= 1;
+    }
+    while let Some(p) = pidleget(s, &mut l) {
+        p.set_status(PStatus::GcStop);
+        l.stopwait -= 1;
+    }
+    l.stopwait > 0
+}
+
+/// Step 3.
+pub(crate) fn stop_wait(s: &Sched) {
+    loop {
+        if s.stopnote.sleep_timeout(RESEND) {
+            break;
+        }
+        // Re-send the request (cooperative today: the flag is already set; signal-based
+        // preemption will re-signal running Ms here).
+        s.safepoint_pending.fetch_or(pending::STW, Ordering::Release);
+        if s.lock.lock().stopwait == 0 {
+            // The last P stopped between our timeout and the check: its wakeup is in flight.
+            s.stopnote.sleep();
+            break;
+        }
+    }
+}
+
+/// Step 5.
+pub(crate) fn stop_verify(s: &Sched) {
+    let l = s.lock.lock();
+    if l.stopwait != 0 {
+        panic!("runtime: stop_the_world: stopwait = {} after wake-up", l.stopwait);
+    }
+    for p in s.allp.iter() {
+        if p.status() != PStatus::GcStop {
+            panic!("runtime: stop_the_world: P{} is {:?}, want GcStop", p.id, p.status());
+        }
+    }
+}
+
+/// Step 4: `p` (owned by the caller) halts for the stop. Caller holds the lock.
+pub(crate) fn gcstop_p(s: &Sched, l: &mut Locked, p: &P) {
+    p.m.store(std::ptr::null_mut(), Ordering::Relaxed);
+    p.set_status(PStatus::GcStop);
+    l.stopwait -= 1;
+    if l.stopwait == 0 {
+        s.stopnote.wakeup();
+    }
+}
+
+/// Step 4 for an M that holds a running P: stop it, then park until the world restarts.
+pub(crate) fn gcstopm(s: &'static Sched, m: &'static M) {
+    if m.spinning.load(Ordering::Relaxed) {
+        m.spinning.store(false, Ordering::Relaxed);
+        s.nmspinning.fetch_sub(1, Ordering::AcqRel);
+    }
+    {
+        let mut l = s.lock.lock();
+        let p = crate::sched::idle::releasep(m);
+        gcstop_p(s, &mut l, p);
+    }
+    stopm(s, m, None);
+}
+
+/// Restart: clears the stop and returns the Ps that have work and need an M. The caller's own
+/// P (if any) goes back to Running on its M.
+pub(crate) fn start_world(s: &'static Sched, own: Option<&'static P>) -> Vec<&'static P> {
+    let mut l = s.lock.lock();
+    s.gcwaiting.store(false, Ordering::Release);
+    s.safepoint_pending.fetch_and(!pending::STW, Ordering::Release);
+    let mut handoff = Vec::new();
+    for p in s.allp.iter() {
+        if own.is_some_and(|o| std::ptr::eq(o, p)) {
+            p.set_status(PStatus::Running);
+            continue;
+        }
+        if p.status() != PStatus::GcStop {
+            panic!("runtime: start_the_world: P{} is {:?}, want GcStop", p.id, p.status());
+        }
+        if p.runq.is_empty() {
+            pidleput(s, &mut l, p);
+        } else {
+            p.set_status(PStatus::Idle);
+            handoff.push(p);
+        }
+    }
+    handoff
+}
+
+/// Runs `f` once on every P at a safepoint of that P — the ragged barrier (reference §6.4,
+/// invariant 33). Idle Ps run it on the caller right away; running Ps run it at their next
+/// scheduling point. Returns when every P has run it. `f` runs on g0 or on the caller and must
+/// not park, allocate through the collector, or take the scheduler lock.
+pub fn for_each_p(f: impl Fn(ProcId) + Send + Sync + 'static) {
+    let (m, _) = expect_goroutine("for_each_p");
+    let s = sched();
+    if std::ptr::eq(s.stw_owner.load(Ordering::Relaxed), m) {
+        panic!("for_each_p called while this goroutine holds the world stopped");
+    }
+    let _guard = s.worldsema.lock();
+    let (m, _) = expect_goroutine("for_each_p");
+    let _np = NoPreempt::new();
+    let own = m.p().unwrap_or_else(|| panic!("for_each_p called inside blocking(..)"));
+    let f: SafePointFn = Arc::new(move |p: &P| f(ProcId(p.id)));
+    s.safepoint_note.clear();
+    let wait = {
+        let mut l = s.lock.lock();
+        l.safepoint_fn = Some(f.clone());
+        l.safepoint_wait = s.cfg.procs as i32 - 1;
+        for p in s.allp.iter().filter(|p| !std::ptr::eq(*p, own)) {
+            p.run_safe_point_fn.store(1, Ordering::Release);
+        }
+        s.safepoint_pending.fetch_or(pending::FOR_EACH_P, Ordering::Release);
+        // Idle Ps cannot run it themselves: run it for them (the CAS arbitrates with a P that
+        // is being taken off the idle list right now).
+        let idle = l.pidle.clone();
+        for id in idle {
+            let p = &s.allp[id];
+            if p.run_safe_point_fn.compare_exchange(1, 0, Ordering::AcqRel, Ordering::Relaxed).is_ok() {
+                f(p);
+                l.safepoint_wait -= 1;
+            }
+        }
+        l.safepoint_wait > 0
+    };
+    f(own);
+    if wait {
+        loop {
+            if s.safepoint_note.sleep_timeout(RESEND) {
+                break;
+            }
+            s.safepoint_pending.fetch_or(pending::FOR_EACH_P, Ordering::Release);
+            if s.lock.lock().safepoint_wait == 0 {
+                s.safepoint_note.sleep();
+                break;
+            }
+        }
+    }
+    let mut l = s.lock.lock();
+    assert_eq!(l.safepoint_wait, 0, "runtime: for_each_p: Ps left without running the function");
+    l.safepoint_fn = None;
+    s.safepoint_pending.fetch_and(!pending::FOR_EACH_P, Ordering::Release);
+}
+
+/// Runs the pending `for_each_p` function for `p` if it has not run yet.
+pub(crate) fn run_safe_point_fn(s: &Sched, p: &P) {
+    if p.run_safe_point_fn.compare_exchange(1, 0, Ordering::AcqRel, Ordering::Relaxed).is_err() {
+        return;
+    }
+    let f = s.lock.lock().safepoint_fn.clone().expect("runtime: safe-point flag without a function");
+    f(p);
+    let mut l = s.lock.lock();
+    l.safepoint_wait -= 1;
+    if l.safepoint_wait == 0 {
+        s.safepoint_note.wakeup();
+    }
+}

@@ -1,0 +1,7 @@
+//! In-crate tests: loom models of the lock-free protocols (they need `pub(crate)` items).
+//! Models run only under `RUSTFLAGS="--cfg loom"` (see scripts/loom.sh).
+
+#[cfg(loom)]
+mod loom_gstatus;
+#[cfg(loom)]
+mod loom_stw;

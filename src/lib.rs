@@ -1,0 +1,1 @@
+pub use tricolor_runtime as runtime;
