@@ -1,1 +1,15 @@
-//! Shared helpers for the workload benches.
+//! Shared code for the workload benches (W1…W9, defined in `benches/README.md`).
+//!
+//! Each workload's measured work lives in one module here, so the criterion bench
+//! (`benches/<id>_<name>.rs`, small batches for regression tracking) and the workload binary
+//! (`src/bin/<id>.rs`, the full-size run compared with the peers by `run.sh`) time the same
+//! code. The peers' programs (`peers/go`, later `peers/bdwgc`) mirror these modules line for
+//! line; a comment at each kernel says what its peer does.
+//!
+//! - `report.rs`: the `metric <name> <value> <unit>` lines `run.sh` reads.
+//! - `w8.rs`: W8 "sched" kernels: spawn+join, channel ping-pong, yield, timer reset.
+
+#![warn(missing_docs)]
+
+pub mod report;
+pub mod w8;
