@@ -1,0 +1,3 @@
+module tricolorpeers
+
+go 1.27
