@@ -33,17 +33,41 @@ pub enum BuildError {
     /// `procs(0)`.
     ZeroProcs,
     /// More Ps than `MAX_PROCS`.
-    TooManyProcs { requested: usize },
+    TooManyProcs {
+        /// The value passed.
+        requested: usize,
+    },
     /// A stack below `MIN_STACK_SIZE` (zero included).
-    StackTooSmall { requested: usize },
+    StackTooSmall {
+        /// The value passed.
+        requested: usize,
+    },
     /// A stack above `MAX_STACK_SIZE`.
-    StackTooLarge { requested: usize },
+    StackTooLarge {
+        /// The value passed.
+        requested: usize,
+    },
     /// `max_goroutines(0)` or more than the kernel's mapping limit allows.
-    BadGoroutineLimit { requested: usize, kernel_max: usize },
+    BadGoroutineLimit {
+        /// The value passed.
+        requested: usize,
+        /// The largest limit this kernel's `vm.max_map_count` allows.
+        kernel_max: usize,
+    },
     /// An environment variable could not be parsed.
-    BadEnv { var: &'static str, value: String },
+    BadEnv {
+        /// The variable's name.
+        var: &'static str,
+        /// Its value.
+        value: String,
+    },
     /// The process-wide runtime is already running with another configuration.
-    AlreadyRunning { running: Config, requested: Config },
+    AlreadyRunning {
+        /// The configuration it runs with.
+        running: Config,
+        /// The configuration asked for.
+        requested: Config,
+    },
 }
 
 impl fmt::Display for BuildError {

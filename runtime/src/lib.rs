@@ -62,6 +62,7 @@ compile_error!("tricolor-runtime supports Linux only (x86_64 first, aarch64 next
 mod arch;
 mod blocking;
 mod config;
+pub mod debug;
 mod g;
 pub mod gsync;
 mod lock;

@@ -61,8 +61,6 @@ pub(crate) struct P {
     pub(crate) run_safe_point_fn: AtomicU32,
     /// This P's timer heap (its own lock inside).
     pub(crate) timers: Timers,
-    /// A word for the collector's per-P state (runtime::hooks); null until gc installs it.
-    pub(crate) gc_slot: AtomicPtr<()>,
     owned: UnsafeCell<POwned>,
 }
 
@@ -92,7 +90,6 @@ impl P {
             schedtick: AtomicU32::new(0),
             run_safe_point_fn: AtomicU32::new(0),
             timers: Timers::new(id),
-            gc_slot: AtomicPtr::new(std::ptr::null_mut()),
             owned: UnsafeCell::new(POwned::default()),
         }
     }

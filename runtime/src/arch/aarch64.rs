@@ -108,8 +108,8 @@ impl Arch for Cpu {
         assert!(top % 16 == 0, "runtime: stack top {top:#x} is not 16-byte aligned");
         let mut regs = [0usize; 12];
         regs[0] = arg; // x19
-        regs[1] = entry as usize; // x20
-        regs[11] = tricolor_trampoline as usize; // x30: `ret` jumps here
+        regs[1] = entry as *const () as usize; // x20
+        regs[11] = tricolor_trampoline as *const () as usize; // x30: `ret` jumps here
         Context { sp: top, regs, fregs: [0; 8] }
     }
 

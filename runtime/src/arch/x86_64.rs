@@ -110,11 +110,11 @@ impl Arch for Cpu {
         unsafe {
             *((top - 8) as *mut usize) = 0;
             *((top - 16) as *mut usize) = 0;
-            *(sp as *mut usize) = tricolor_trampoline as usize;
+            *(sp as *mut usize) = tricolor_trampoline as *const () as usize;
         }
         Context {
             sp,
-            regs: [arg, 0, entry as usize, 0, 0, 0],
+            regs: [arg, 0, entry as *const () as usize, 0, 0, 0],
             // MXCSR default 0x1F80 (all exceptions masked, round to nearest); x87 CW 0x037F.
             fpcsr: 0x1F80 | (0x037F << 32),
         }

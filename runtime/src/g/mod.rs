@@ -13,7 +13,7 @@ pub(crate) use status::{GStatus, GStatusCell};
 
 use crate::arch::Context;
 use crate::m::M;
-use crate::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+use crate::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering};
 use crate::sync::cell::UnsafeCell;
 use stack::Stack;
 use std::sync::Arc;
@@ -46,9 +46,6 @@ pub(crate) struct G {
     pub(crate) schedlink: AtomicPtr<G>,
     /// Cooperative preemption request, honoured at the next `safepoint()`.
     pub(crate) preempt: AtomicBool,
-    /// Value handed over by a waker (channel hand-off outcomes). Written before `ready`, read
-    /// after wake-up; the run-queue hand-off orders the two.
-    pub(crate) param: AtomicUsize,
     /// Timer used by `sleep`, created on first use; only the G itself touches it.
     pub(crate) sleep_timer: UnsafeCell<Option<Arc<crate::timer::TimerCore>>>,
 }
@@ -81,7 +78,6 @@ impl G {
             m: AtomicPtr::new(std::ptr::null_mut()),
             schedlink: AtomicPtr::new(std::ptr::null_mut()),
             preempt: AtomicBool::new(false),
-            param: AtomicUsize::new(0),
             sleep_timer: UnsafeCell::new(None),
         }
     }

@@ -30,7 +30,7 @@ pub(crate) fn install_overflow_handler() {
         // SAFETY: sigaction with a fully initialised struct; the handler is async-signal-safe.
         unsafe {
             let mut sa: libc::sigaction = std::mem::zeroed();
-            sa.sa_sigaction = on_fault as usize;
+            sa.sa_sigaction = on_fault as *const () as usize;
             sa.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK;
             libc::sigemptyset(&mut sa.sa_mask);
             let mut segv: libc::sigaction = std::mem::zeroed();

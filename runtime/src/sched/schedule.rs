@@ -304,13 +304,3 @@ fn coprime_stride(n: u32, r: u32) -> u32 {
         c = (c + 1) % n;
     }
 }
-
-/// A P that was idle or stopped gets runnable work: hand it to an M, or park it idle.
-pub(crate) fn resume_p(s: &'static Sched, l: &mut super::Locked, p: &'static P) -> bool {
-    if p.runq.is_empty() {
-        pidleput(s, l, p);
-        false
-    } else {
-        true
-    }
-}

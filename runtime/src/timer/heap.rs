@@ -105,9 +105,10 @@ impl Timers {
         (w != i64::MAX).then_some(w)
     }
 
-    /// A `modify` moved some timer here to `when`.
-    pub(crate) fn note_modified(&self, when: i64) {
-        self.min_when_modified.fetch_min(when, Ordering::Relaxed);
+    /// A `modify` moved some timer here to `when`. Returns whether that lowered the earliest
+    /// pending modification, i.e. whether sleepers may need to wake sooner.
+    pub(crate) fn note_modified(&self, when: i64) -> bool {
+        self.min_when_modified.fetch_min(when, Ordering::Relaxed) > when
     }
 
     fn publish(&self, h: &[Entry]) {

@@ -85,7 +85,10 @@ impl TimerCore {
     /// pending. Callable from goroutines, g0 and foreign threads.
     pub(crate) fn modify(self: &Arc<Self>, s: &'static Sched, when: i64, period: i64) -> bool {
         debug_assert!(when > 0);
-        let (pending, needs_add) = {
+        // Wake idle Ms only if this can make some sleeper's deadline too late: a new heap entry,
+        // or a deadline below the heap's earliest pending modification (Go's `modify`). A timer
+        // reset in a loop thus wakes nobody after the first reset.
+        let (pending, needs_add, wake) = {
             let mut st = self.mu.lock();
             let pending = st.when > 0;
             // Relaxed: read under `mu` or compared by `fire` after taking `send_lock`, which
@@ -101,16 +104,18 @@ impl TimerCore {
                         ts.zombies.fetch_sub(1, Ordering::Relaxed);
                     }
                     st.modified = true;
-                    ts.note_modified(when);
-                    (pending, false)
+                    let lowered = ts.note_modified(when);
+                    (pending, false, lowered)
                 }
-                None => (pending, true),
+                None => (pending, true, true),
             }
         };
         if needs_add {
             self.maybe_add(s);
         }
-        wake_for_timer(s, when);
+        if wake {
+            wake_for_timer(s, when);
+        }
         pending
     }
 

@@ -197,3 +197,10 @@ impl<T> fmt::Debug for TrySendError<T> {
         }
     }
 }
+
+// A panic never leaves a channel half-updated (every mutation completes under the lock before
+// any user code runs), so handles may cross `catch_unwind`, as std's channels do.
+impl<T> std::panic::UnwindSafe for Sender<T> {}
+impl<T> std::panic::RefUnwindSafe for Sender<T> {}
+impl<T> std::panic::UnwindSafe for Receiver<T> {}
+impl<T> std::panic::RefUnwindSafe for Receiver<T> {}

@@ -1,0 +1,49 @@
+//! Scheduler introspection: `sched_dump()` (Go's `scheddetail`), the basis of
+//! `TRICOLOR_DEBUG=schedtrace`.
+
+use crate::sched::sched;
+use crate::sync::atomic::Ordering;
+use std::fmt::Write;
+
+/// A human-readable snapshot of every P and every live goroutine. Racy by design: fields are
+/// read without stopping anything, so it never blocks a wedged scheduler.
+pub fn sched_dump() -> String {
+    let s = sched();
+    let mut out = String::new();
+    let l = s.lock.lock();
+    let _ = writeln!(
+        out,
+        "SCHED procs={} idleprocs={} spinning={} runqueue={} gcwaiting={} stopwait={} idlem={}",
+        s.cfg.procs,
+        s.npidle.load(Ordering::Relaxed),
+        s.nmspinning.load(Ordering::Relaxed),
+        l.runq.len(),
+        s.gcwaiting.load(Ordering::Relaxed),
+        l.stopwait,
+        l.midle.len(),
+    );
+    drop(l);
+    for p in s.allp.iter() {
+        // SAFETY: M records are never freed.
+        let m = unsafe { p.m.load(Ordering::Relaxed).as_ref() }.map(|m| m.id as i64).unwrap_or(-1);
+        let _ = writeln!(
+            out,
+            "  P{}: status={:?} m={} schedtick={} runq={}",
+            p.id,
+            p.status(),
+            m,
+            p.schedtick.load(Ordering::Relaxed),
+            p.runq.len()
+        );
+    }
+    for g in s.allgs.lock().iter() {
+        let st = g.status.load();
+        if st.status() == Some(crate::g::GStatus::Dead) {
+            continue;
+        }
+        // SAFETY: M records are never freed.
+        let m = unsafe { g.m.load(Ordering::Relaxed).as_ref() }.map(|m| m.id as i64).unwrap_or(-1);
+        let _ = writeln!(out, "  G{}: status={:?} m={}", g.goid(), st, m);
+    }
+    out
+}

@@ -1,0 +1,160 @@
+//! Stop-the-world under load (issue 2, reference §6): many cycles while goroutines yield, sleep
+//! and use timers; a goroutine inside `blocking` does not delay a stop; `for_each_p` reaches
+//! every P exactly once.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tricolor_runtime::*;
+
+/// Aborts the process if a test wedges, printing what it was doing (a hang must fail, not
+/// stall CI).
+fn watchdog(name: &'static str, limit: Duration) -> Arc<AtomicBool> {
+    let done = Arc::new(AtomicBool::new(false));
+    let d = done.clone();
+    std::thread::spawn(move || {
+        let t = Instant::now();
+        while !d.load(Ordering::Relaxed) {
+            if t.elapsed() > limit {
+                eprintln!("watchdog: {name} did not finish in {limit:?}: hang");
+                std::process::abort();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    });
+    done
+}
+
+#[test]
+fn ten_thousand_stops_while_goroutines_yield_sleep_and_use_timers() {
+    let done = watchdog("stw cycles", Duration::from_secs(240));
+    let cycles = 10_000;
+    let work = Arc::new(AtomicU64::new(0));
+    let w = work.clone();
+    block_on(move || {
+        let stop = Arc::new(AtomicBool::new(false));
+        let mut hs = Vec::new();
+        for i in 0..100 {
+            let stop = stop.clone();
+            let w = w.clone();
+            hs.push(go(move || {
+                let mut t: Option<Timer> = None;
+                while !stop.load(Ordering::Relaxed) {
+                    match i % 3 {
+                        0 => yield_now(),
+                        1 => sleep(Duration::from_micros(50)),
+                        _ => {
+                            let timer = t.get_or_insert_with(|| Timer::new(Duration::from_micros(20)));
+                            timer.reset(Duration::from_micros(20));
+                            timer.recv();
+                        }
+                    }
+                    w.fetch_add(1, Ordering::Relaxed);
+                }
+            }));
+        }
+        let before = stw_stats().count;
+        for _ in 0..cycles {
+            let stopped = stop_the_world();
+            let seen = w.load(Ordering::Relaxed);
+            // While stopped, no goroutine makes progress.
+            for _ in 0..50 {
+                std::hint::spin_loop();
+            }
+            assert_eq!(w.load(Ordering::Relaxed), seen, "a goroutine ran during stop-the-world");
+            drop(stopped);
+            // Let the others run between stops (with one P nothing else could).
+            yield_now();
+        }
+        assert!(stw_stats().count >= before + cycles);
+        stop.store(true, Ordering::Relaxed);
+        for h in hs {
+            h.join().unwrap();
+        }
+    });
+    assert!(work.load(Ordering::Relaxed) > 0);
+    done.store(true, Ordering::Relaxed);
+}
+
+#[test]
+fn goroutine_in_blocking_call_does_not_delay_the_stop() {
+    let done = watchdog("blocking vs stw", Duration::from_secs(60));
+    block_on(|| {
+        let entered = Arc::new(AtomicBool::new(false));
+        let e = entered.clone();
+        let h = go(move || {
+            blocking(|| {
+                e.store(true, Ordering::SeqCst);
+                std::thread::sleep(Duration::from_secs(2));
+            });
+            current_id()
+        });
+        while !entered.load(Ordering::SeqCst) {
+            yield_now();
+        }
+        let t = Instant::now();
+        let stopped = stop_the_world();
+        let took = t.elapsed();
+        drop(stopped);
+        assert!(took < Duration::from_millis(500), "stop-the-world waited {took:?} for a blocking call");
+        assert!(h.join().unwrap() > 0);
+    });
+    done.store(true, Ordering::Relaxed);
+}
+
+#[test]
+fn for_each_p_runs_once_per_p() {
+    let done = watchdog("for_each_p", Duration::from_secs(60));
+    let procs = Runtime::global().config().procs;
+    block_on(move || {
+        let stop = Arc::new(AtomicBool::new(false));
+        let spinners: Vec<_> = (0..procs * 2)
+            .map(|_| {
+                let stop = stop.clone();
+                go(move || {
+                    while !stop.load(Ordering::Relaxed) {
+                        safepoint();
+                        std::hint::spin_loop();
+                    }
+                })
+            })
+            .collect();
+        for _ in 0..200 {
+            let hits: Arc<Vec<AtomicUsize>> = Arc::new((0..procs).map(|_| AtomicUsize::new(0)).collect());
+            let h = hits.clone();
+            for_each_p(move |p| {
+                h[p.0].fetch_add(1, Ordering::SeqCst);
+            });
+            for (i, c) in hits.iter().enumerate() {
+                assert_eq!(c.load(Ordering::SeqCst), 1, "P{i} ran the function {} times", c.load(Ordering::SeqCst));
+            }
+        }
+        stop.store(true, Ordering::Relaxed);
+        for h in spinners {
+            h.join().unwrap();
+        }
+    });
+    done.store(true, Ordering::Relaxed);
+}
+
+#[test]
+fn goroutines_blocked_during_the_stop_resume_afterwards() {
+    let done = watchdog("blocking resume", Duration::from_secs(60));
+    block_on(|| {
+        let hs: Vec<_> = (0..8)
+            .map(|i| go(move || blocking(move || {
+                std::thread::sleep(Duration::from_millis(30));
+                i
+            })))
+            .collect();
+        sleep(Duration::from_millis(5));
+        {
+            let _w = stop_the_world();
+            // The blocking calls return meanwhile and find no P: they must wait, not run.
+            std::thread::sleep(Duration::from_millis(60));
+        }
+        let s: i32 = hs.into_iter().map(|h| h.join().unwrap()).sum();
+        assert_eq!(s, 28);
+    });
+    done.store(true, Ordering::Relaxed);
+}
