@@ -12,7 +12,7 @@ use crate::g::{gfget, stack::Stack, Entry, GStatus, G};
 use crate::m::{current_m, SwitchOut};
 use crate::preempt::NoPreempt;
 use crate::sched::idle::wakep;
-use crate::sched::park::{current, expect_goroutine, mcall, park, ready};
+use crate::sched::park::{current, expect_goroutine, mcall, park, ready, WaitReason};
 use crate::sched::schedule::{globrunqput, runqput};
 use crate::sched::{sched, Sched};
 use crate::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
@@ -132,7 +132,7 @@ impl<F: FnOnce() -> T + Send, T: Send> JoinSlot<T> for Packet<F, T> {
     fn join(&self) -> Result<T, JoinError> {
         if self.state.load(Ordering::Acquire) != DONE {
             expect_goroutine("JoinHandle::join");
-            park(|g| {
+            park(WaitReason::Join, |g| {
                 self.waiter.store(g.as_ptr(), Ordering::Release);
                 // Fails (we resume at once) if the goroutine finished meanwhile.
                 self.state.compare_exchange(RUNNING, WAITING, Ordering::AcqRel, Ordering::Acquire).is_ok()

@@ -50,7 +50,7 @@ pub struct StwSnapshot {
     pub total: Duration,
     /// Longest pause, request to restart.
     pub max: Duration,
-    /// Longest time from request until every P had stopped.
+    /// Longest time from raising the request (with the stop lock held) until every P stopped.
     pub max_stopping: Duration,
 }
 
@@ -74,14 +74,21 @@ pub struct ProcId(pub usize);
 #[derive(Debug)]
 pub struct WorldStopped {
     start: i64,
+    stopping: Duration,
     _np: NoPreempt,
     _guard: crate::gsync::MutexGuard<'static, ()>,
 }
 
 impl WorldStopped {
-    /// Nanoseconds since the stop was requested.
+    /// Time since the stop was requested.
     pub fn elapsed(&self) -> Duration {
         Duration::from_nanos((nanotime() - self.start).max(0) as u64)
+    }
+
+    /// How long the stop took once this goroutine held the stop lock (`worldsema`): from
+    /// raising the request until every P had stopped.
+    pub fn stopping(&self) -> Duration {
+        self.stopping
     }
 }
 
@@ -104,14 +111,15 @@ pub fn stop_the_world() -> WorldStopped {
     let (m, _) = expect_goroutine("stop_the_world");
     let np = NoPreempt::new();
     let own = m.p().unwrap_or_else(|| panic!("stop_the_world called inside blocking(..)"));
+    let requested = nanotime();
     s.stw_owner.store(m as *const M as *mut M, Ordering::Relaxed);
     if stop_begin(s, Some(own)) {
         stop_wait(s);
     }
     stop_verify(s);
-    let stopping = (nanotime() - start).max(0) as u64;
+    let stopping = (nanotime() - requested).max(0) as u64;
     s.stats.max_stopping_ns.fetch_max(stopping, Ordering::Relaxed);
-    WorldStopped { start, _np: np, _guard: guard }
+    WorldStopped { start, stopping: Duration::from_nanos(stopping), _np: np, _guard: guard }
 }
 
 impl Drop for WorldStopped {

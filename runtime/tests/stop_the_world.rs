@@ -92,11 +92,13 @@ fn goroutine_in_blocking_call_does_not_delay_the_stop() {
         while !entered.load(Ordering::SeqCst) {
             yield_now();
         }
-        let t = Instant::now();
         let stopped = stop_the_world();
-        let took = t.elapsed();
+        let took = stopped.stopping();
+        let total = stopped.elapsed();
         drop(stopped);
-        assert!(took < Duration::from_millis(500), "stop-the-world waited {took:?} for a blocking call");
+        // Other tests in this binary stop the world too; `stopping` excludes waiting for them.
+        assert!(took < Duration::from_millis(100), "stop-the-world waited {took:?} for a blocking call");
+        assert!(total < Duration::from_millis(1500), "stop-the-world took {total:?} in all");
         assert!(h.join().unwrap() > 0);
     });
     done.store(true, Ordering::Relaxed);

@@ -1,6 +1,8 @@
 //! Scheduler introspection: `sched_dump()` (Go's `scheddetail`), the basis of
 //! `TRICOLOR_DEBUG=schedtrace`.
 
+pub(crate) mod trace;
+
 use crate::sched::sched;
 use crate::sync::atomic::Ordering;
 use std::fmt::Write;
@@ -13,14 +15,16 @@ pub fn sched_dump() -> String {
     let l = s.lock.lock();
     let _ = writeln!(
         out,
-        "SCHED procs={} idleprocs={} spinning={} runqueue={} gcwaiting={} stopwait={} idlem={}",
+        "SCHED procs={} freegs={} idleprocs={} spinning={} runqueue={} gcwaiting={} stopwait={} idlem={} timer_m_in={:?}",
         s.cfg.procs,
+        s.gfree.lock().len(),
         s.npidle.load(Ordering::Relaxed),
         s.nmspinning.load(Ordering::Relaxed),
         l.runq.len(),
         s.gcwaiting.load(Ordering::Relaxed),
         l.stopwait,
         l.midle.len(),
+        l.timer_m.map(|_| s.timer_until.load(Ordering::Relaxed) - crate::time::nanotime()),
     );
     drop(l);
     for p in s.allp.iter() {
@@ -28,12 +32,13 @@ pub fn sched_dump() -> String {
         let m = unsafe { p.m.load(Ordering::Relaxed).as_ref() }.map(|m| m.id as i64).unwrap_or(-1);
         let _ = writeln!(
             out,
-            "  P{}: status={:?} m={} schedtick={} runq={}",
+            "  P{}: status={:?} m={} schedtick={} runq={} next_timer={:?}",
             p.id,
             p.status(),
             m,
             p.schedtick.load(Ordering::Relaxed),
-            p.runq.len()
+            p.runq.len(),
+            p.timers.next_when().map(|w| w - crate::time::nanotime()),
         );
     }
     for g in s.allgs.lock().iter() {
@@ -43,7 +48,16 @@ pub fn sched_dump() -> String {
         }
         // SAFETY: M records are never freed.
         let m = unsafe { g.m.load(Ordering::Relaxed).as_ref() }.map(|m| m.id as i64).unwrap_or(-1);
-        let _ = writeln!(out, "  G{}: status={:?} m={}", g.goid(), st, m);
+        let reason = crate::sched::park::WaitReason::from_u8(g.wait_reason.load(Ordering::Relaxed));
+        if st.status() == Some(crate::g::GStatus::Waiting) {
+            let _ = writeln!(out, "  G{}: status={:?} ({:?}) m={}", g.goid(), st, reason, m);
+        } else {
+            let _ = writeln!(out, "  G{}: status={:?} m={}", g.goid(), st, m);
+        }
+    }
+    if trace::enabled() {
+        out.push_str("TRACE (last 200 events):\n");
+        out.push_str(&trace::tail(200));
     }
     out
 }

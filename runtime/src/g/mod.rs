@@ -8,7 +8,7 @@ mod free;
 pub(crate) mod stack;
 pub mod status;
 
-pub(crate) use free::{gfget, gfput};
+pub(crate) use free::{gfget, gfput, trim_stacks, FreeGs};
 pub(crate) use status::{GStatus, GStatusCell};
 
 use crate::arch::Context;
@@ -46,6 +46,8 @@ pub(crate) struct G {
     pub(crate) schedlink: AtomicPtr<G>,
     /// Cooperative preemption request, honoured at the next `safepoint()`.
     pub(crate) preempt: AtomicBool,
+    /// Why the G is parked (`WaitReason` as u8); diagnostic only, Relaxed.
+    pub(crate) wait_reason: crate::sync::atomic::AtomicU8,
     /// Timer used by `sleep`, created on first use; only the G itself touches it.
     pub(crate) sleep_timer: UnsafeCell<Option<Arc<crate::timer::TimerCore>>>,
 }
@@ -78,6 +80,7 @@ impl G {
             m: AtomicPtr::new(std::ptr::null_mut()),
             schedlink: AtomicPtr::new(std::ptr::null_mut()),
             preempt: AtomicBool::new(false),
+            wait_reason: crate::sync::atomic::AtomicU8::new(0),
             sleep_timer: UnsafeCell::new(None),
         }
     }

@@ -60,7 +60,7 @@ impl WaitGroup {
     /// Parks until the count is zero.
     pub fn wait(&self) {
         while self.count.load(Ordering::Acquire) != 0 {
-            self.waiters.wait_if("WaitGroup::wait", || self.count.load(Ordering::Acquire) != 0);
+            self.waiters.wait_if("WaitGroup::wait", crate::sched::park::WaitReason::WaitGroup, || self.count.load(Ordering::Acquire) != 0);
         }
     }
 }

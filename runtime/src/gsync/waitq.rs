@@ -5,7 +5,7 @@
 
 use crate::g::G;
 use crate::lock::RtMutex;
-use crate::sched::park::{expect_goroutine, park, ready};
+use crate::sched::park::{expect_goroutine, park, ready, WaitReason};
 use std::collections::VecDeque;
 
 /// A FIFO of parked goroutines.
@@ -21,29 +21,17 @@ impl WaitQueue {
 
     /// Parks the current goroutine if `cond()` holds under the queue lock. Returns when woken
     /// (or at once if `cond()` was false). Callers re-check their condition.
-    pub(crate) fn wait_if(&self, api: &str, cond: impl FnOnce() -> bool) {
+    pub(crate) fn wait_if(&self, api: &str, reason: WaitReason, cond: impl FnOnce() -> bool) {
         let (_, g) = expect_goroutine(api);
         let mut q = self.q.lock();
         if !cond() {
             return;
         }
         q.push_back(g);
-        park(move |_| {
+        park(reason, move |_| {
             drop(q);
             true
         });
-    }
-
-    /// Wakes the longest waiter, if any.
-    pub(crate) fn wake_one(&self) -> bool {
-        let g = self.q.lock().pop_front();
-        match g {
-            Some(g) => {
-                ready(g);
-                true
-            }
-            None => false,
-        }
     }
 
     /// Wakes every waiter.

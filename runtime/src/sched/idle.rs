@@ -10,9 +10,18 @@
 //!    `fence(SeqCst)`, then re-checks every P's run queue; finding work, it takes an idle P back
 //!    and spins again.
 //!
+//! 4. A submitter or re-checker that finds work but no idle P sets `needspinning` under the lock
+//!    (`pidleget_spinning`); an M that is about to drop its P without having spun checks it
+//!    under the same lock and becomes a spinner instead (Go's `needspinning`, the "delicate
+//!    dance"). Without it, an M that skipped stealing because it read a transient
+//!    `nmspinning` — a `wakep` between its CAS and its failed `pidleget` — drops its P and
+//!    sleeps, and the work waits behind a goroutine that may never yield (found by
+//!    `tests/mutex_fairness.rs`).
+//!
 //! Steps 1 and 3 are the two halves of a store-buffering pattern: either the submitter sees the
-//! spinner (which then sees the work in step 3), or the spinner's re-check sees the work. Work
-//! is never stranded on a queue while a P is idle and every M sleeps.
+//! spinner (which then sees the work in step 3), or the spinner's re-check sees the work; step 4
+//! covers the Ms that do not spin. Work is never stranded on a queue while a P is idle and every
+//! M sleeps.
 //!
 //! Timer sleeping: an M that goes idle while some P has timers sleeps until the earliest one as
 //! the single *timer M* (`Locked::timer_m`, deadline in `Sched::timer_until`); adding an earlier
@@ -22,6 +31,7 @@ use super::{Locked, Sched};
 use crate::m::{set_current_m, M};
 use crate::p::{PStatus, P};
 use crate::sync::atomic::{fence, Ordering};
+use crate::debug::trace;
 use crate::time::nanotime;
 use std::time::Duration;
 
@@ -40,6 +50,16 @@ pub(crate) fn pidleget(s: &'static Sched, l: &mut Locked) -> Option<&'static P> 
     let id = l.pidle.pop()?;
     s.npidle.fetch_sub(1, Ordering::Relaxed);
     Some(&s.allp[id])
+}
+
+/// `pidleget` for a caller that found work (step 4): failing, it tells Ms about to drop
+/// their P that a spinner is needed.
+pub(crate) fn pidleget_spinning(s: &'static Sched, l: &mut Locked) -> Option<&'static P> {
+    let p = pidleget(s, l);
+    if p.is_none() {
+        s.needspinning.store(1, Ordering::Relaxed);
+    }
+    p
 }
 
 /// Takes the specific idle P `p` if it is on the idle list.
@@ -76,16 +96,24 @@ pub(crate) fn wakep(s: &'static Sched) {
     // StoreLoad: the caller's publication of work must be visible before we read nmspinning
     // (pairs with the fence in step 3, `find_runnable`).
     fence(Ordering::SeqCst);
+    if s.cfg.procs == 1 && s.npidle.load(Ordering::Relaxed) == 0 {
+        // The only P is held. Its M always spins before dropping it (the steal gate
+        // `2 * nmspinning < procs - npidle` is `0 < 1`), so its step-3 re-check sees our work;
+        // no spinner could help. Saves the lock round trip on every `ready` with one P.
+        return;
+    }
     // Relaxed: the CAS below arbitrates; this is a fast exit.
     if s.nmspinning.load(Ordering::Relaxed) != 0
         || s.nmspinning.compare_exchange(0, 1, Ordering::AcqRel, Ordering::Relaxed).is_err()
     {
+        trace::ev("wakep.spinner_exists", 0, 0);
         return;
     }
     let p = {
         let mut l = s.lock.lock();
-        pidleget(s, &mut l)
+        pidleget_spinning(s, &mut l)
     };
+    trace::ev("wakep.pidleget", p.map_or(u64::MAX, |p| p.id as u64), 0);
     match p {
         Some(p) => startm(s, p, true),
         None => {
@@ -102,8 +130,9 @@ pub(crate) fn reset_spinning(s: &'static Sched, m: &M) {
     wakep(s);
 }
 
-/// Marks `m` spinning.
+/// Marks `m` spinning; a new spinner satisfies any pending `needspinning` (step 4).
 pub(crate) fn become_spinning(s: &Sched, m: &M) {
+    s.needspinning.store(0, Ordering::Relaxed);
     m.spinning.store(true, Ordering::Relaxed);
     s.nmspinning.fetch_add(1, Ordering::AcqRel);
 }
@@ -119,6 +148,7 @@ pub(crate) fn startm(s: &'static Sched, p: &'static P, spinning: bool) {
         }
         m
     };
+    trace::ev("startm", p.id as u64, m.map_or(u64::MAX, |m| m.id));
     match m {
         Some(m) => {
             m.spinning.store(spinning, Ordering::Relaxed);
@@ -168,6 +198,7 @@ fn mstart(s: &'static Sched, m: &'static M) {
 /// every P busy.
 pub(crate) fn stopm(s: &'static Sched, m: &'static M, until: Option<i64>) {
     debug_assert!(m.p().is_none(), "runtime: stopm: M{} holds a P", m.id);
+    crate::g::trim_stacks(s);
     m.park.clear();
     let timed = {
         let mut l = s.lock.lock();
@@ -183,6 +214,7 @@ pub(crate) fn stopm(s: &'static Sched, m: &'static M, until: Option<i64>) {
         l.midle.push(m);
         timed
     };
+    trace::ev("stopm.sleep", timed.is_some() as u64, 0);
     let handed = match timed {
         None => {
             m.park.sleep();
@@ -211,6 +243,7 @@ pub(crate) fn stopm(s: &'static Sched, m: &'static M, until: Option<i64>) {
             }
         }
     };
+    trace::ev("stopm.woke", handed as u64, m.nextp.load(Ordering::Relaxed) as u64);
     let p = if handed { m.nextp.swap(std::ptr::null_mut(), Ordering::Acquire) } else { std::ptr::null_mut() };
     // SAFETY: Ps live in the never-freed scheduler.
     match unsafe { p.as_ref() } {

@@ -59,6 +59,9 @@ pub(crate) struct Sched {
     pub(crate) npidle: AtomicU32,
     /// Spinning Ms (looking for work with a P). See the protocol in `idle.rs`.
     pub(crate) nmspinning: AtomicU32,
+    /// 1: someone found work but no idle P to run it; an M about to drop its P must become a
+    /// spinner instead (step 4 in `idle.rs`). Written under the lock.
+    pub(crate) needspinning: AtomicU32,
     /// Mirror of the global run queue length; written under the lock, read racily.
     pub(crate) runq_size: AtomicU32,
     /// A stop-the-world is in progress: Ps must stop at their next scheduling point.
@@ -81,8 +84,10 @@ pub(crate) struct Sched {
     pub(crate) timer_until: AtomicI64,
     /// Every G record ever created (for stack scanning). Append-only.
     pub(crate) allgs: Mutex<Vec<&'static G>>,
-    /// Global free list of dead Gs (`g/free.rs`).
-    pub(crate) gfree: Mutex<Vec<&'static G>>,
+    /// Global free lists of dead Gs (`g/free.rs`).
+    pub(crate) gfree: Mutex<crate::g::FreeGs>,
+    /// When `trim_stacks` last ran (nanotime).
+    pub(crate) last_stack_trim: AtomicI64,
     /// Serialises stop-the-world and `for_each_p` callers (Go's `worldsema`); parks goroutines.
     pub(crate) worldsema: crate::gsync::Mutex<()>,
     /// Stop-the-world statistics.
@@ -112,6 +117,7 @@ impl Sched {
             }),
             npidle: AtomicU32::new(cfg.procs as u32),
             nmspinning: AtomicU32::new(0),
+            needspinning: AtomicU32::new(0),
             runq_size: AtomicU32::new(0),
             gcwaiting: AtomicBool::new(false),
             safepoint_pending: AtomicU32::new(0),
@@ -123,7 +129,8 @@ impl Sched {
             mnext: AtomicU64::new(1),
             timer_until: AtomicI64::new(i64::MAX),
             allgs: Mutex::new(Vec::new()),
-            gfree: Mutex::new(Vec::new()),
+            gfree: Mutex::new(crate::g::FreeGs::default()),
+            last_stack_trim: AtomicI64::new(0),
             worldsema: crate::gsync::Mutex::new(()),
             stats: crate::stw::StwStats::default(),
             cfg,

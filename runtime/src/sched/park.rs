@@ -16,6 +16,26 @@ use crate::sched::schedule::{globrunqput, runqput};
 use crate::sched::{idle::wakep, sched};
 use crate::sync::atomic::Ordering;
 
+/// Why a goroutine is parked (Go's `waitReason`), shown by `debug::sched_dump`.
+#[repr(u8)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum WaitReason {
+    None = 0,
+    Join,
+    Sleep,
+    ChanSend,
+    ChanRecv,
+    Mutex,
+    WaitGroup,
+}
+
+impl WaitReason {
+    pub(crate) fn from_u8(v: u8) -> WaitReason {
+        use WaitReason::*;
+        [None, Join, Sleep, ChanSend, ChanRecv, Mutex, WaitGroup].get(v as usize).copied().unwrap_or(None)
+    }
+}
+
 /// The current goroutine and its M, or None on a thread that is not running a goroutine (a
 /// foreign thread, or an M's g0).
 #[inline]
@@ -61,7 +81,11 @@ pub(crate) fn mcall(action: SwitchOut) {
 
 /// Parks the current goroutine. `commit` runs on g0 once the G is switched out and Waiting; it
 /// returns true to stay parked (someone will `ready` the G) or false to resume it at once.
-pub(crate) fn park<F: FnOnce(&'static G) -> bool>(commit: F) {
+pub(crate) fn park<F: FnOnce(&'static G) -> bool>(reason: WaitReason, commit: F) {
+    if let Some((_, g)) = current() {
+        // Relaxed: diagnostic only.
+        g.wait_reason.store(reason as u8, Ordering::Relaxed);
+    }
     let mut commit = Some(commit);
     let mut call = move |g: &'static G| (commit.take().expect("runtime: park commit ran twice"))(g);
     let dynref: &mut (dyn FnMut(&'static G) -> bool + '_) = &mut call;
@@ -79,6 +103,7 @@ pub(crate) fn ready(g: &'static G) {
     let s = sched();
     g.status.cas(GStatus::Waiting, GStatus::Runnable);
     let _np = NoPreempt::new();
+    crate::debug::trace::ev("ready", g.goid(), current_m().and_then(|m| m.p()).map_or(u64::MAX, |p| p.id as u64));
     match current_m().and_then(|m| m.p()) {
         Some(p) => runqput(s, p, g, true),
         None => globrunqput(s, g),

@@ -7,7 +7,7 @@
 //! - After a `Park` commit publishes the G (unlocks the structure it waits on), g0 never
 //!   touches that G again: a waker may already be running it elsewhere.
 
-use super::idle::{acquirep, become_spinning, pidleget, pidleput, releasep, reset_spinning, stopm, wakep};
+use super::idle::{acquirep, become_spinning, pidleget_spinning, pidleput, releasep, reset_spinning, stopm, wakep};
 use super::Sched;
 use crate::arch::{Arch, Cpu};
 use crate::g::{gfput, GStatus, G};
@@ -15,7 +15,7 @@ use crate::m::{SwitchOut, M};
 use crate::p::P;
 use crate::runq::local::PushOutcome;
 use crate::sync::atomic::{fence, Ordering};
-use crate::time::nanotime;
+use crate::debug::trace;
 
 /// The M loop. Never returns.
 pub(crate) fn schedule_loop(s: &'static Sched, m: &'static M) -> ! {
@@ -28,6 +28,7 @@ pub(crate) fn schedule_loop(s: &'static Sched, m: &'static M) -> ! {
         if m.spinning.load(Ordering::Relaxed) {
             reset_spinning(s, m);
         }
+        trace::ev("execute", g.goid(), m.p().map_or(u64::MAX, |p| p.id as u64));
         execute(m, g, inherit);
         next = after_switch(s, m, g);
     }
@@ -163,8 +164,7 @@ pub(crate) fn find_runnable(s: &'static Sched, m: &'static M) -> (&'static G, bo
         if p.run_safe_point_fn.load(Ordering::Acquire) != 0 {
             crate::stw::run_safe_point_fn(s, p);
         }
-        let now = nanotime();
-        let mut poll_until = p.timers.check(s, now);
+        let mut poll_until = p.timers.check(s);
 
         // Fairness: look at the global queue every 61 schedules.
         if p.schedtick.load(Ordering::Relaxed) % 61 == 0 && s.runq_size.load(Ordering::Relaxed) > 0 {
@@ -192,7 +192,9 @@ pub(crate) fn find_runnable(s: &'static Sched, m: &'static M) -> (&'static G, bo
             if !m.spinning.load(Ordering::Relaxed) {
                 become_spinning(s, m);
             }
-            match steal_work(s, m, p) {
+            let r = steal_work(s, m, p);
+            trace::ev("steal", p.id as u64, matches!(r, Steal::Found(_)) as u64);
+            match r {
                 Steal::Found(g) => return (g, false),
                 Steal::Retry => continue,
                 Steal::None(when) => poll_until = poll_until.min(when),
@@ -202,6 +204,11 @@ pub(crate) fn find_runnable(s: &'static Sched, m: &'static M) -> (&'static G, bo
         // Nothing to do: release the P.
         let mut l = s.lock.lock();
         if s.gcwaiting.load(Ordering::Acquire) || p.run_safe_point_fn.load(Ordering::Acquire) != 0 {
+            continue;
+        }
+        // Step 4 (idle.rs): someone found work but no P; keep ours and go look for it.
+        if !m.spinning.load(Ordering::Relaxed) && s.needspinning.load(Ordering::Relaxed) == 1 {
+            become_spinning(s, m);
             continue;
         }
         if let Some(g) = globrunqget(s, &mut l, p, 0) {
@@ -219,10 +226,12 @@ pub(crate) fn find_runnable(s: &'static Sched, m: &'static M) -> (&'static G, bo
             // Step 3: StoreLoad between dropping out of nmspinning and re-reading the queues;
             // pairs with the fence in `wakep`.
             fence(Ordering::SeqCst);
-            if s.allp.iter().any(|pp| !pp.runq.is_empty()) || s.runq_size.load(Ordering::Relaxed) != 0 {
+            let found = s.allp.iter().any(|pp| !pp.runq.is_empty()) || s.runq_size.load(Ordering::Relaxed) != 0;
+            trace::ev("recheck", found as u64, p.id as u64);
+            if found {
                 let pp = {
                     let mut l = s.lock.lock();
-                    pidleget(s, &mut l)
+                    pidleget_spinning(s, &mut l)
                 };
                 if let Some(pp) = pp {
                     acquirep(m, pp);
@@ -273,8 +282,7 @@ fn steal_work(s: &'static Sched, m: &'static M, p: &'static P) -> Steal {
                 continue;
             }
             if last {
-                let now = nanotime();
-                let w = victim.timers.check(s, now);
+                let w = victim.timers.check(s);
                 when = when.min(w);
                 // Running the victim's timers may have readied Gs into our queue.
                 if let Some((g, _)) = p.runq.pop() {

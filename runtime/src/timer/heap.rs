@@ -156,10 +156,12 @@ impl Timers {
         }
     }
 
-    /// Runs every timer due at `now`; returns the earliest remaining deadline (i64::MAX if
-    /// none). Called by the P's owner, or by a thief looking at an idle or busy P.
-    pub(crate) fn check(&self, _s: &'static Sched, now: i64) -> i64 {
+    /// Runs every timer due now; returns the earliest remaining deadline (i64::MAX if none).
+    /// Called by the P's owner, or by a thief looking at an idle or busy P. Reads the clock only
+    /// when the P has timers (scheduling without timers never pays for it).
+    pub(crate) fn check(&self, _s: &'static Sched) -> i64 {
         let Some(next) = self.next_when() else { return i64::MAX };
+        let now = crate::time::nanotime();
         let zombies = self.zombies.load(Ordering::Relaxed);
         if next > now && zombies * 4 <= self.len.load(Ordering::Relaxed) {
             return next;

@@ -1,7 +1,7 @@
 //! `sleep`: park the current goroutine on its own timer.
 
 use super::{TimerCore, TimerFn};
-use crate::sched::park::{expect_goroutine, park};
+use crate::sched::park::{expect_goroutine, park, WaitReason};
 use crate::sched::sched;
 use crate::time::deadline_after;
 use std::sync::Arc;
@@ -21,7 +21,7 @@ pub fn sleep(d: Duration) {
     let when = deadline_after(d);
     let s = sched();
     // The timer is armed on g0 after we are Waiting, so its firing can only find us parked.
-    park(move |_| {
+    park(WaitReason::Sleep, move |_| {
         t.modify(s, when, 0);
         true
     });

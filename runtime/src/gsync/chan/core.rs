@@ -11,7 +11,7 @@
 use super::{RecvError, SendError, TryRecvError, TrySendError};
 use crate::g::G;
 use crate::lock::{RtGuard, RtMutex};
-use crate::sched::park::{expect_goroutine, park, ready};
+use crate::sched::park::{expect_goroutine, park, ready, WaitReason};
 use std::cell::{Cell, UnsafeCell};
 use std::collections::VecDeque;
 
@@ -133,7 +133,7 @@ impl<T> Chan<T> {
         let (_, g) = expect_goroutine("chan::Sender::send");
         let w = Waiter { g, slot: UnsafeCell::new(Some(v)), outcome: Cell::new(Outcome::Pending) };
         st.sendq.push_back(WaiterPtr(&w));
-        park(move |_| {
+        park(WaitReason::ChanSend, move |_| {
             drop(st);
             true
         });
@@ -191,7 +191,7 @@ impl<T> Chan<T> {
         let (_, g) = expect_goroutine("chan::Receiver::recv");
         let w = Waiter { g, slot: UnsafeCell::new(None), outcome: Cell::new(Outcome::Pending) };
         st.recvq.push_back(WaiterPtr(&w));
-        park(move |_| {
+        park(WaitReason::ChanRecv, move |_| {
             drop(st);
             true
         });
