@@ -26,7 +26,31 @@ pub(crate) enum PushOutcome {
     Pushed,
     /// The ring was full: these (a batch from the ring plus the pushed G) must go to the global
     /// queue, in order.
-    Overflow(Vec<&'static G>),
+    Overflow(Batch),
+}
+
+/// Half a ring plus one G, without allocating (Go's `runqputslow` array).
+pub(crate) struct Batch {
+    gs: [*mut G; CAP as usize / 2 + 1],
+    n: usize,
+}
+
+impl Batch {
+    fn new() -> Batch {
+        Batch { gs: [ptr::null_mut(); CAP as usize / 2 + 1], n: 0 }
+    }
+    fn push(&mut self, g: *mut G) {
+        self.gs[self.n] = g;
+        self.n += 1;
+    }
+}
+
+impl IntoIterator for Batch {
+    type Item = &'static G;
+    type IntoIter = std::iter::FilterMap<std::iter::Take<std::array::IntoIter<*mut G, { CAP as usize / 2 + 1 }>>, fn(*mut G) -> Option<&'static G>>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.gs.into_iter().take(self.n).filter_map(as_ref as fn(*mut G) -> Option<&'static G>)
+    }
 }
 
 /// One P's run queue.
@@ -101,17 +125,17 @@ impl LocalQueue {
             }
             // Full: move half the ring plus g to the global queue.
             let n = (t.wrapping_sub(h)) / 2;
-            let batch: Vec<&'static G> = (0..n)
-                .map(|i| as_ref(self.slot(h.wrapping_add(i)).load(Ordering::Relaxed)).unwrap())
-                .collect();
+            let mut batch = Batch::new();
+            for i in 0..n {
+                batch.push(self.slot(h.wrapping_add(i)).load(Ordering::Relaxed));
+            }
             // Step 2: claim the batch; on failure a stealer made room, retry the fast path.
             if self
                 .head
                 .compare_exchange(h, h.wrapping_add(n), Ordering::AcqRel, Ordering::Acquire)
                 .is_ok()
             {
-                let mut batch = batch;
-                batch.push(g);
+                batch.push(g.as_ptr());
                 return PushOutcome::Overflow(batch);
             }
         }
