@@ -204,6 +204,9 @@ where
     T: Send + 'static,
 {
     expect_goroutine("go");
+    // Runtime calls are safepoints (DESIGN decision 5): a goroutine spawning in a loop must
+    // not hold off a stop-the-world.
+    crate::preempt::safepoint();
     let packet = Arc::new(Packet {
         state: AtomicU32::new(RUNNING),
         waiter: AtomicPtr::new(std::ptr::null_mut()),

@@ -200,16 +200,19 @@ pub(crate) fn gcstop_p(s: &Sched, l: &mut Locked, p: &P) {
 
 /// Step 4 for an M that holds a running P: stop it, then park until the world restarts.
 pub(crate) fn gcstopm(s: &'static Sched, m: &'static M) {
+    gcstop_own_p(s, m);
+    stopm(s, m, None);
+}
+
+/// `gcstopm` without the park: `m` gives up spinning and halts its P for the stop.
+pub(crate) fn gcstop_own_p(s: &Sched, m: &M) {
     if m.spinning.load(Ordering::Relaxed) {
         m.spinning.store(false, Ordering::Relaxed);
         s.nmspinning.fetch_sub(1, Ordering::AcqRel);
     }
-    {
-        let mut l = s.lock.lock();
-        let p = crate::sched::idle::releasep(m);
-        gcstop_p(s, &mut l, p);
-    }
-    stopm(s, m, None);
+    let mut l = s.lock.lock();
+    let p = crate::sched::idle::releasep(m);
+    gcstop_p(s, &mut l, p);
 }
 
 /// Restart: clears the stop and returns the Ps that have work and need an M. The caller's own

@@ -1,7 +1,12 @@
-//! Scheduler introspection: `sched_dump()` (Go's `scheddetail`), the basis of
-//! `TRICOLOR_DEBUG=schedtrace`.
+//! Debugging and observability: the `TRICOLOR_DEBUG` settings (`env.rs`), the periodic
+//! `schedtrace` line (`schedtrace.rs`), the event ring (`trace.rs`), and `sched_dump()` (Go's
+//! `scheddetail`).
 
+mod env;
+pub(crate) mod schedtrace;
 pub(crate) mod trace;
+
+pub use env::debug_var;
 
 use crate::sched::sched;
 use crate::sync::atomic::Ordering;

@@ -19,9 +19,7 @@ static CHECKED: AtomicBool = AtomicBool::new(false);
 #[inline]
 pub(crate) fn enabled() -> bool {
     if !CHECKED.load(Ordering::Relaxed) {
-        let on = *ON.get_or_init(|| {
-            std::env::var("TRICOLOR_DEBUG").map(|v| v.split(',').any(|kv| kv.trim() == "schedtrace_ring=1")).unwrap_or(false)
-        });
+        let on = *ON.get_or_init(|| super::env::debug_var("schedtrace_ring").unwrap_or(0) != 0);
         CHECKED.store(true, Ordering::Relaxed);
         return on;
     }

@@ -6,7 +6,8 @@
 //! - `chan/`: bounded, unbounded and rendezvous channels with close and `try_*` operations.
 //!
 //! Blocking operations must run on a goroutine and panic elsewhere, naming the call; `try_*`
-//! operations work from any thread.
+//! operations work from any thread. Every operation polls `safepoint()` on entry (runtime calls
+//! are safepoints, DESIGN decision 5).
 
 pub mod chan;
 mod mutex;

@@ -94,6 +94,7 @@ impl<T: ?Sized> Mutex<T> {
 
     /// Locks, parking the goroutine while another holds the lock.
     pub fn lock(&self) -> MutexGuard<'_, T> {
+        crate::preempt::safepoint();
         // Acquire pairs with the Release in unlock: the previous holder's writes are visible.
         if self.state.compare_exchange(0, LOCKED, Ordering::Acquire, Ordering::Relaxed).is_err() {
             self.lock_slow();

@@ -59,6 +59,7 @@ impl WaitGroup {
 
     /// Parks until the count is zero.
     pub fn wait(&self) {
+        crate::preempt::safepoint();
         while self.count.load(Ordering::Acquire) != 0 {
             self.waiters.wait_if("WaitGroup::wait", crate::sched::park::WaitReason::WaitGroup, || self.count.load(Ordering::Acquire) != 0);
         }

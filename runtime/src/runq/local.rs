@@ -21,59 +21,72 @@ pub(crate) const CAP: u32 = 256;
 #[cfg(loom)]
 pub(crate) const CAP: u32 = 4;
 
+/// How long a thief lets a running owner take its own `runnext` first (spin iterations).
+#[cfg(not(loom))]
+const RUNNEXT_GRACE: usize = 64;
+#[cfg(loom)]
+const RUNNEXT_GRACE: usize = 1;
+
 /// What `push` could not keep: the G to re-queue globally together with half the ring.
-pub(crate) enum PushOutcome {
+pub(crate) enum PushOutcome<T: 'static = G> {
     Pushed,
     /// The ring was full: these (a batch from the ring plus the pushed G) must go to the global
     /// queue, in order.
-    Overflow(Batch),
+    Overflow(Batch<T>),
 }
 
 /// Half a ring plus one G, without allocating (Go's `runqputslow` array).
-pub(crate) struct Batch {
-    gs: [*mut G; CAP as usize / 2 + 1],
+pub(crate) struct Batch<T: 'static = G> {
+    gs: [*mut T; CAP as usize / 2 + 1],
     n: usize,
 }
 
-impl Batch {
-    fn new() -> Batch {
+impl<T> Batch<T> {
+    fn new() -> Batch<T> {
         Batch { gs: [ptr::null_mut(); CAP as usize / 2 + 1], n: 0 }
     }
-    fn push(&mut self, g: *mut G) {
+    fn push(&mut self, g: *mut T) {
         self.gs[self.n] = g;
         self.n += 1;
     }
 }
 
-impl IntoIterator for Batch {
-    type Item = &'static G;
-    type IntoIter = std::iter::FilterMap<std::iter::Take<std::array::IntoIter<*mut G, { CAP as usize / 2 + 1 }>>, fn(*mut G) -> Option<&'static G>>;
+impl<T> IntoIterator for Batch<T> {
+    type Item = &'static T;
+    type IntoIter = std::iter::FilterMap<
+        std::iter::Take<std::array::IntoIter<*mut T, { CAP as usize / 2 + 1 }>>,
+        fn(*mut T) -> Option<&'static T>,
+    >;
     fn into_iter(self) -> Self::IntoIter {
-        self.gs.into_iter().take(self.n).filter_map(as_ref as fn(*mut G) -> Option<&'static G>)
+        self.gs.into_iter().take(self.n).filter_map(as_ref::<T> as fn(*mut T) -> Option<&'static T>)
     }
 }
 
-/// One P's run queue.
-pub(crate) struct LocalQueue {
+/// One P's run queue of `&'static T` (Gs in production; plain values in the loom model).
+pub(crate) struct LocalQueue<T: 'static = G> {
     head: AtomicU32,
     tail: AtomicU32,
-    buf: Box<[AtomicPtr<G>]>,
-    runnext: AtomicPtr<G>,
+    buf: Box<[AtomicPtr<T>]>,
+    runnext: AtomicPtr<T>,
 }
 
-impl std::fmt::Debug for LocalQueue {
+impl<T> std::fmt::Debug for LocalQueue<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LocalQueue").field("len", &self.len()).finish_non_exhaustive()
     }
 }
 
-fn as_ref(p: *mut G) -> Option<&'static G> {
-    // SAFETY: G records are never freed (g/mod.rs), so any non-null pointer stored in a queue
-    // stays valid forever.
+fn as_ref<T>(p: *mut T) -> Option<&'static T> {
+    // SAFETY: only `&'static T` are pushed (G records are never freed, g/mod.rs), so any
+    // non-null pointer stored in a queue stays valid forever.
     unsafe { p.as_ref() }
 }
 
-impl LocalQueue {
+fn as_mut_ptr<T>(r: &'static T) -> *mut T {
+    r as *const T as *mut T
+}
+
+impl<T> LocalQueue<T> {
     pub(crate) fn new() -> Self {
         LocalQueue {
             head: AtomicU32::new(0),
@@ -83,7 +96,7 @@ impl LocalQueue {
         }
     }
 
-    fn slot(&self, i: u32) -> &AtomicPtr<G> {
+    fn slot(&self, i: u32) -> &AtomicPtr<T> {
         &self.buf[(i % CAP) as usize]
     }
 
@@ -102,12 +115,12 @@ impl LocalQueue {
 
     /// Owner: queue `g`. With `next`, `g` goes to `runnext` and the previous occupant is kicked
     /// to the tail (step 3).
-    pub(crate) fn push(&self, g: &'static G, next: bool) -> PushOutcome {
+    pub(crate) fn push(&self, g: &'static T, next: bool) -> PushOutcome<T> {
         let mut g = g;
         if next {
             // AcqRel: Release publishes g's setup to the consumer that swaps it out; Acquire
             // pairs with that consumer for the G we kick out.
-            let old = self.runnext.swap(g.as_ptr(), Ordering::AcqRel);
+            let old = self.runnext.swap(as_mut_ptr(g), Ordering::AcqRel);
             match as_ref(old) {
                 None => return PushOutcome::Pushed,
                 Some(old) => g = old,
@@ -119,7 +132,7 @@ impl LocalQueue {
             let t = self.tail.load(Ordering::Relaxed);
             if t.wrapping_sub(h) < CAP {
                 // Relaxed slot store: published by the Release store of tail (step 1).
-                self.slot(t).store(g.as_ptr(), Ordering::Relaxed);
+                self.slot(t).store(as_mut_ptr(g), Ordering::Relaxed);
                 self.tail.store(t.wrapping_add(1), Ordering::Release);
                 return PushOutcome::Pushed;
             }
@@ -135,7 +148,7 @@ impl LocalQueue {
                 .compare_exchange(h, h.wrapping_add(n), Ordering::AcqRel, Ordering::Acquire)
                 .is_ok()
             {
-                batch.push(g.as_ptr());
+                batch.push(as_mut_ptr(g));
                 return PushOutcome::Overflow(batch);
             }
         }
@@ -143,7 +156,7 @@ impl LocalQueue {
 
     /// Owner: take the next G (`runnext` first). The bool says whether it came from `runnext`
     /// (it then inherits the time slice, as Go's `inheritTime`).
-    pub(crate) fn pop(&self) -> Option<(&'static G, bool)> {
+    pub(crate) fn pop(&self) -> Option<(&'static T, bool)> {
         let next = self.runnext.load(Ordering::Relaxed);
         if !next.is_null()
             && self
@@ -173,11 +186,11 @@ impl LocalQueue {
 
     /// Thief: move up to half of `self`'s Gs into `dst` (owned by the caller) and return one to
     /// run. `steal_next` allows taking `runnext` when the ring is empty.
-    pub(crate) fn steal_into(&self, dst: &LocalQueue, steal_next: bool) -> Option<&'static G> {
+    pub(crate) fn steal_into(&self, dst: &LocalQueue<T>, steal_next: bool) -> Option<&'static T> {
         let dt = dst.tail.load(Ordering::Relaxed);
         let dh = dst.head.load(Ordering::Acquire);
         let room = CAP - dt.wrapping_sub(dh);
-        let mut grabbed: Vec<*mut G> = Vec::new();
+        let mut grabbed: Vec<*mut T> = Vec::new();
         loop {
             let h = self.head.load(Ordering::Acquire);
             let t = self.tail.load(Ordering::Acquire);
@@ -196,7 +209,7 @@ impl LocalQueue {
                 }
                 // Give a running owner a moment to schedule its own runnext: it was most
                 // likely just readied by a G that is about to block (Go's 3 µs rule).
-                for _ in 0..64 {
+                for _ in 0..RUNNEXT_GRACE {
                     crate::sync::spin_loop();
                 }
                 if self
@@ -218,7 +231,7 @@ impl LocalQueue {
                 break;
             }
         }
-        let first = grabbed.pop().and_then(as_ref);
+        let first = grabbed.pop().and_then(as_ref::<T>);
         if !grabbed.is_empty() {
             let mut t = dt;
             for g in grabbed {
@@ -233,7 +246,7 @@ impl LocalQueue {
 
     /// Owner or stop-the-world: drain everything (used when a P is torn down in tests).
     #[cfg(test)]
-    pub(crate) fn drain(&self) -> Vec<&'static G> {
+    pub(crate) fn drain(&self) -> Vec<&'static T> {
         let mut v = Vec::new();
         while let Some((g, _)) = self.pop() {
             v.push(g);

@@ -161,10 +161,15 @@ pub(crate) fn try_sched() -> Option<&'static Sched> {
 /// Starts the process-wide scheduler with `cfg`, or returns the running one if its
 /// configuration is the same.
 pub(crate) fn init(cfg: Config) -> Result<&'static Sched, BuildError> {
+    let mut fresh = false;
     let s = SCHED.get_or_init(|| {
         crate::os::signal::install_overflow_handler();
+        fresh = true;
         Sched::new(cfg.clone())
     });
+    if fresh {
+        crate::debug::schedtrace::start(s);
+    }
     if s.cfg != cfg {
         return Err(BuildError::AlreadyRunning { running: s.cfg.clone(), requested: cfg });
     }

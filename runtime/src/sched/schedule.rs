@@ -202,21 +202,11 @@ pub(crate) fn find_runnable(s: &'static Sched, m: &'static M) -> (&'static G, bo
         }
 
         // Nothing to do: release the P.
-        let mut l = s.lock.lock();
-        if s.gcwaiting.load(Ordering::Acquire) || p.run_safe_point_fn.load(Ordering::Acquire) != 0 {
-            continue;
+        match release_p(s, m, p) {
+            Release::Retry => continue,
+            Release::Run(g) => return (g, false),
+            Release::Idle => {}
         }
-        // Step 4 (idle.rs): someone found work but no P; keep ours and go look for it.
-        if !m.spinning.load(Ordering::Relaxed) && s.needspinning.load(Ordering::Relaxed) == 1 {
-            become_spinning(s, m);
-            continue;
-        }
-        if let Some(g) = globrunqget(s, &mut l, p, 0) {
-            return (g, false);
-        }
-        releasep(m);
-        pidleput(s, &mut l, p);
-        drop(l);
 
         let was_spinning = m.spinning.load(Ordering::Relaxed);
         if was_spinning {
@@ -248,6 +238,36 @@ pub(crate) fn find_runnable(s: &'static Sched, m: &'static M) -> (&'static G, bo
         }
         stopm(s, m, (poll_until != i64::MAX).then_some(poll_until));
     }
+}
+
+/// What `release_p` did.
+pub(crate) enum Release {
+    /// Kept the P: a stop or `for_each_p` is pending, or a spinner is needed; start over.
+    Retry,
+    /// Kept the P: run this G from the global queue.
+    Run(&'static G),
+    /// The P is on the idle list.
+    Idle,
+}
+
+/// `find_runnable`'s last step: under the scheduler lock, give up the P unless something
+/// needs it — a pending stop-the-world (step 4 of `stw.rs`: the P must be stopped, not
+/// idled), a `for_each_p` function, a spinner requested by step 4 of `idle.rs`, or global work.
+pub(crate) fn release_p(s: &'static Sched, m: &'static M, p: &'static P) -> Release {
+    let mut l = s.lock.lock();
+    if s.gcwaiting.load(Ordering::Acquire) || p.run_safe_point_fn.load(Ordering::Acquire) != 0 {
+        return Release::Retry;
+    }
+    if !m.spinning.load(Ordering::Relaxed) && s.needspinning.load(Ordering::Relaxed) == 1 {
+        become_spinning(s, m);
+        return Release::Retry;
+    }
+    if let Some(g) = globrunqget(s, &mut l, p, 0) {
+        return Release::Run(g);
+    }
+    releasep(m);
+    pidleput(s, &mut l, p);
+    Release::Idle
 }
 
 enum Steal {

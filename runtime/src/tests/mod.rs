@@ -4,4 +4,6 @@
 #[cfg(loom)]
 mod loom_gstatus;
 #[cfg(loom)]
+mod loom_runq;
+#[cfg(loom)]
 mod loom_stw;

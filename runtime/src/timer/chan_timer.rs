@@ -29,6 +29,7 @@ pub struct Timer {
 impl Timer {
     /// Starts a timer that fires once after `d`.
     pub fn new(d: Duration) -> Timer {
+        crate::preempt::safepoint();
         let (tx, rx) = bounded(1);
         let core = Arc::new(TimerCore::new(TimerFn::Chan(tx)));
         core.modify(sched(), deadline_after(d).max(1), 0);
@@ -38,6 +39,7 @@ impl Timer {
     /// Re-arms the timer to fire after `d` from now. Returns whether it was still pending.
     /// A value from the previous schedule that was not received yet is discarded.
     pub fn reset(&self, d: Duration) -> bool {
+        crate::preempt::safepoint();
         let pending = self.core.modify(sched(), deadline_after(d).max(1), 0);
         self.drain();
         pending

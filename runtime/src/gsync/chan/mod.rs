@@ -76,11 +76,13 @@ pub enum TryRecvError {
 impl<T> Sender<T> {
     /// Sends `v`, parking while the channel is full.
     pub fn send(&self, v: T) -> Result<(), SendError<T>> {
+        crate::preempt::safepoint();
         self.chan.send(v)
     }
 
     /// Sends `v` if that needs no waiting.
     pub fn try_send(&self, v: T) -> Result<(), TrySendError<T>> {
+        crate::preempt::safepoint();
         self.chan.try_send(v)
     }
 
@@ -105,11 +107,13 @@ impl<T> Receiver<T> {
     /// Receives a value, parking while the channel is empty. Fails once it is closed and
     /// drained.
     pub fn recv(&self) -> Result<T, RecvError> {
+        crate::preempt::safepoint();
         self.chan.recv()
     }
 
     /// Receives a value if one is ready.
     pub fn try_recv(&self) -> Result<T, TryRecvError> {
+        crate::preempt::safepoint();
         self.chan.try_recv()
     }
 
