@@ -7,6 +7,7 @@ use std::process::Command;
 const CHILD: &str = "TRICOLOR_TEST_OVERFLOW_CHILD";
 
 #[inline(never)]
+#[allow(unconditional_recursion)] // the point: it overflows the stack
 fn recurse(n: u64, buf: &mut [u8; 1024]) -> u64 {
     let mut local = [0u8; 1024];
     local[(n % 1024) as usize] = buf[0].wrapping_add(1);

@@ -1,4 +1,5 @@
 //! Anonymous memory mappings: reserve, protect, release, and the kernel's mapping-count limit.
+#![allow(clippy::disallowed_methods)] // this module is the helper the ban points to
 //!
 //! `Mapping` owns one `mmap` region and unmaps it on drop. Goroutine stacks are built on it
 //! (`g/stack.rs`); the GC's arenas will use the same helper.
@@ -45,7 +46,7 @@ impl Mapping {
     /// Reserves `len` bytes (a multiple of the page size) readable and writable, committed lazily
     /// by the kernel (`MAP_NORESERVE`): untouched pages cost nothing.
     pub(crate) fn reserve(len: usize, stack: bool) -> io::Result<Mapping> {
-        debug_assert!(len > 0 && len % page_size() == 0);
+        debug_assert!(len > 0 && len.is_multiple_of(page_size()));
         let mut flags = libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE;
         if stack {
             flags |= libc::MAP_STACK;
@@ -70,7 +71,7 @@ impl Mapping {
 
     /// Makes `[base, base+len)` inaccessible (a guard region). Page aligned, inside the mapping.
     pub(crate) fn protect_none(&self, offset: usize, len: usize) -> io::Result<()> {
-        assert!(offset + len <= self.len && offset % page_size() == 0 && len % page_size() == 0);
+        assert!(offset + len <= self.len && offset.is_multiple_of(page_size()) && len.is_multiple_of(page_size()));
         // SAFETY: the range lies inside our own mapping (asserted above); nobody holds
         // references into a guard region.
         let r = unsafe { libc::mprotect(self.base.as_ptr().add(offset).cast(), len, libc::PROT_NONE) };
@@ -83,7 +84,7 @@ impl Mapping {
     /// Gives the physical pages of `[offset, offset+len)` back to the OS; they read as zero
     /// afterwards. The caller guarantees nothing lives there any more.
     pub(crate) fn release(&self, offset: usize, len: usize) {
-        assert!(offset + len <= self.len && offset % page_size() == 0 && len % page_size() == 0);
+        assert!(offset + len <= self.len && offset.is_multiple_of(page_size()) && len.is_multiple_of(page_size()));
         // SAFETY: inside our mapping; MADV_DONTNEED on private anonymous memory only zeroes it,
         // and the caller promises no live data is in the range.
         unsafe {

@@ -1,4 +1,5 @@
 //! Signals: the SIGSEGV/SIGBUS handler that turns a goroutine guard-page hit into
+#![allow(clippy::disallowed_methods)] // this module is the helper the ban points to
 //! `goroutine N stack overflow (stack size X)` instead of a bare segfault, the per-M alternate
 //! signal stack it runs on, and `fatal` for unrecoverable runtime errors.
 //!

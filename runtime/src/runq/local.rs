@@ -28,6 +28,7 @@ const RUNNEXT_GRACE: usize = 64;
 const RUNNEXT_GRACE: usize = 1;
 
 /// What `push` could not keep: the G to re-queue globally together with half the ring.
+#[allow(clippy::large_enum_variant)] // Overflow is rare and must not allocate under the lock
 pub(crate) enum PushOutcome<T: 'static = G> {
     Pushed,
     /// The ring was full: these (a batch from the ring plus the pushed G) must go to the global
@@ -242,15 +243,5 @@ impl<T> LocalQueue<T> {
             dst.tail.store(t, Ordering::Release);
         }
         first
-    }
-
-    /// Owner or stop-the-world: drain everything (used when a P is torn down in tests).
-    #[cfg(test)]
-    pub(crate) fn drain(&self) -> Vec<&'static T> {
-        let mut v = Vec::new();
-        while let Some((g, _)) = self.pop() {
-            v.push(g);
-        }
-        v
     }
 }

@@ -170,8 +170,7 @@ impl Timers {
         if self.min_when_modified.load(Ordering::Relaxed) <= now || zombies > 0 {
             self.adjust(&mut h);
         }
-        loop {
-            let Some(top) = h.first() else { break };
+        while let Some(top) = h.first() {
             let t = top.t.clone();
             let mut st = t.mu.lock();
             debug_assert_eq!(st.heap, Some(self.id), "runtime: timer in P{}'s heap names another", self.id);
