@@ -160,17 +160,23 @@ pub(crate) fn stop_begin(s: &'static Sched, own: Option<&'static P>) -> bool {
 
 /// Step 3.
 pub(crate) fn stop_wait(s: &Sched) {
+    wait_for_ps(s, &s.stopnote, pending::STW, |l| l.stopwait);
+}
+
+/// Sleeps on `note` until the Ps a stop or `for_each_p` waits for have all reported, waking
+/// every 100 µs to re-send the request (`bit` in `safepoint_pending`; invariant 19).
+fn wait_for_ps(s: &Sched, note: &crate::os::note::Note, bit: u32, remaining: impl Fn(&Locked) -> i32) {
     loop {
-        if s.stopnote.sleep_timeout(RESEND) {
-            break;
+        if note.sleep_timeout(RESEND) {
+            return;
         }
         // Re-send the request (cooperative today: the flag is already set; signal-based
         // preemption will re-signal running Ms here).
-        s.safepoint_pending.fetch_or(pending::STW, Ordering::Release);
-        if s.lock.lock().stopwait == 0 {
-            // The last P stopped between our timeout and the check: its wakeup is in flight.
-            s.stopnote.sleep();
-            break;
+        s.safepoint_pending.fetch_or(bit, Ordering::Release);
+        if remaining(&s.lock.lock()) == 0 {
+            // The last P reported between our timeout and the check: its wake-up is in flight.
+            note.sleep();
+            return;
         }
     }
 }
@@ -278,16 +284,7 @@ pub fn for_each_p(f: impl Fn(ProcId) + Send + Sync + 'static) {
     };
     f(own);
     if wait {
-        loop {
-            if s.safepoint_note.sleep_timeout(RESEND) {
-                break;
-            }
-            s.safepoint_pending.fetch_or(pending::FOR_EACH_P, Ordering::Release);
-            if s.lock.lock().safepoint_wait == 0 {
-                s.safepoint_note.sleep();
-                break;
-            }
-        }
+        wait_for_ps(s, &s.safepoint_note, pending::FOR_EACH_P, |l| l.safepoint_wait);
     }
     let mut l = s.lock.lock();
     assert_eq!(l.safepoint_wait, 0, "runtime: for_each_p: Ps left without running the function");

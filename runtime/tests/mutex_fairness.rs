@@ -6,24 +6,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tricolor_runtime::*;
 
+mod common;
+
 #[test]
 fn waiter_gets_the_lock_from_a_relocking_hog() {
     let rt = Runtime::builder().procs(2).build().unwrap();
-    let done = Arc::new(AtomicBool::new(false));
-    let d = done.clone();
-    std::thread::spawn(move || {
-        let t = Instant::now();
-        while !d.load(Ordering::Relaxed) {
-            if t.elapsed() > Duration::from_secs(20) {
-                eprintln!("mutex_fairness: hang\n{}", debug::sched_dump());
-                if std::env::var_os("TRICOLOR_TEST_HANG_PAUSE").is_some() {
-                    std::thread::sleep(Duration::from_secs(120));
-                }
-                std::process::abort();
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    });
+    let done = common::watchdog("mutex_fairness", Duration::from_secs(20));
     rt.block_on(|| {
         let m = Arc::new(gsync::Mutex::new(0u64));
         let stop = Arc::new(AtomicBool::new(false));

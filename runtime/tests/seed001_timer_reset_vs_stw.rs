@@ -11,26 +11,16 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tricolor_runtime::*;
+
+mod common;
 
 #[test]
 fn timers_reset_every_microsecond_while_the_world_stops_in_a_loop() {
     let secs: u64 = std::env::var("TRICOLOR_SEED_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(2);
     let rt = Runtime::builder().procs(2).build().expect("2 Ps");
-    let finished = Arc::new(AtomicBool::new(false));
-    let f = finished.clone();
-    let limit = Duration::from_secs(secs * 10 + 30);
-    std::thread::spawn(move || {
-        let t = Instant::now();
-        while !f.load(Ordering::Relaxed) {
-            if t.elapsed() > limit {
-                eprintln!("seed001: no completion in {limit:?}: the timer/STW hang is back");
-                std::process::abort();
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    });
+    let finished = common::watchdog("seed001 (the timer/STW hang is back)", Duration::from_secs(secs * 10 + 30));
 
     let resets = [Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0))];
     let stops = Arc::new(AtomicU64::new(0));

@@ -4,26 +4,11 @@
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use tricolor_runtime::*;
 
-/// Aborts the process if a test wedges, printing what it was doing (a hang must fail, not
-/// stall CI).
-fn watchdog(name: &'static str, limit: Duration) -> Arc<AtomicBool> {
-    let done = Arc::new(AtomicBool::new(false));
-    let d = done.clone();
-    std::thread::spawn(move || {
-        let t = Instant::now();
-        while !d.load(Ordering::Relaxed) {
-            if t.elapsed() > limit {
-                eprintln!("watchdog: {name} did not finish in {limit:?}: hang");
-                std::process::abort();
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    });
-    done
-}
+mod common;
+use common::watchdog;
 
 #[test]
 fn ten_thousand_stops_while_goroutines_yield_sleep_and_use_timers() {

@@ -10,6 +10,19 @@ fn item(v: u32) -> &'static u32 {
     Box::leak(Box::new(v))
 }
 
+/// A thief M: steals from `q` into its own queue, then drains that queue.
+fn spawn_thief(q: &Arc<LocalQueue<u32>>, steal_next: bool) -> loom::thread::JoinHandle<Vec<u32>> {
+    let q = q.clone();
+    loom::thread::spawn(move || {
+        let mine: LocalQueue<u32> = LocalQueue::new();
+        let mut got: Vec<u32> = q.steal_into(&mine, steal_next).into_iter().copied().collect();
+        while let Some((v, _)) = mine.pop() {
+            got.push(*v);
+        }
+        got
+    })
+}
+
 fn check_exactly_once(mut seen: Vec<u32>, n: u32) {
     seen.sort_unstable();
     assert_eq!(seen, (0..n).collect::<Vec<_>>(), "items lost or duplicated");
@@ -19,20 +32,10 @@ fn check_exactly_once(mut seen: Vec<u32>, n: u32) {
 fn push_pop_vs_steal() {
     loom::model(|| {
         let q: Arc<LocalQueue<u32>> = Arc::new(LocalQueue::new());
-        let thief_q: Arc<LocalQueue<u32>> = Arc::new(LocalQueue::new());
         for v in 0..3 {
             assert!(matches!(q.push(item(v), false), PushOutcome::Pushed));
         }
-        let thief = {
-            let (q, tq) = (q.clone(), thief_q.clone());
-            loom::thread::spawn(move || {
-                let mut got: Vec<u32> = q.steal_into(&tq, false).into_iter().copied().collect();
-                while let Some((v, _)) = tq.pop() {
-                    got.push(*v);
-                }
-                got
-            })
-        };
+        let thief = spawn_thief(&q, false);
         let mut seen = Vec::new();
         while let Some((v, _)) = q.pop() {
             seen.push(*v);
@@ -46,20 +49,10 @@ fn push_pop_vs_steal() {
 fn overflow_vs_steal() {
     loom::model(|| {
         let q: Arc<LocalQueue<u32>> = Arc::new(LocalQueue::new());
-        let thief_q: Arc<LocalQueue<u32>> = Arc::new(LocalQueue::new());
         for v in 0..4 {
             assert!(matches!(q.push(item(v), false), PushOutcome::Pushed));
         }
-        let thief = {
-            let (q, tq) = (q.clone(), thief_q.clone());
-            loom::thread::spawn(move || {
-                let mut got: Vec<u32> = q.steal_into(&tq, false).into_iter().copied().collect();
-                while let Some((v, _)) = tq.pop() {
-                    got.push(*v);
-                }
-                got
-            })
-        };
+        let thief = spawn_thief(&q, false);
         // The fifth push overflows unless the thief made room first.
         let mut seen = Vec::new();
         if let PushOutcome::Overflow(batch) = q.push(item(4), false) {
@@ -77,18 +70,8 @@ fn overflow_vs_steal() {
 fn runnext_kick_vs_steal() {
     loom::model(|| {
         let q: Arc<LocalQueue<u32>> = Arc::new(LocalQueue::new());
-        let thief_q: Arc<LocalQueue<u32>> = Arc::new(LocalQueue::new());
         assert!(matches!(q.push(item(0), true), PushOutcome::Pushed));
-        let thief = {
-            let (q, tq) = (q.clone(), thief_q.clone());
-            loom::thread::spawn(move || {
-                let mut got: Vec<u32> = q.steal_into(&tq, true).into_iter().copied().collect();
-                while let Some((v, _)) = tq.pop() {
-                    got.push(*v);
-                }
-                got
-            })
-        };
+        let thief = spawn_thief(&q, true);
         // Kicks item 0 from runnext to the ring (unless stolen first).
         assert!(matches!(q.push(item(1), true), PushOutcome::Pushed));
         let mut seen = Vec::new();

@@ -131,18 +131,27 @@ impl Timers {
         }
     }
 
+    /// If the timer was stopped (zombie) or is inactive, marks it out of this heap and returns
+    /// true; the caller removes its entry. Caller holds the heap lock and the timer's lock.
+    fn unlink_if_dead(&self, st: &mut super::TState) -> bool {
+        if !(st.zombie || st.when == 0) {
+            return false;
+        }
+        if st.zombie {
+            st.zombie = false;
+            self.zombies.fetch_sub(1, Ordering::Relaxed);
+        }
+        st.heap = None;
+        st.modified = false;
+        true
+    }
+
     /// Folds every `modified` deadline into the heap and drops zombies (Go's `adjust`).
     fn adjust(&self, h: &mut Vec<Entry>) {
         self.min_when_modified.store(i64::MAX, Ordering::Relaxed);
         h.retain_mut(|e| {
             let mut st = e.t.mu.lock();
-            if st.zombie || st.when == 0 {
-                if st.zombie {
-                    st.zombie = false;
-                    self.zombies.fetch_sub(1, Ordering::Relaxed);
-                }
-                st.heap = None;
-                st.modified = false;
+            if self.unlink_if_dead(&mut st) {
                 return false;
             }
             if st.modified {
@@ -174,13 +183,7 @@ impl Timers {
             let t = top.t.clone();
             let mut st = t.mu.lock();
             debug_assert_eq!(st.heap, Some(self.id), "runtime: timer in P{}'s heap names another", self.id);
-            if st.zombie || st.when == 0 {
-                if st.zombie {
-                    st.zombie = false;
-                    self.zombies.fetch_sub(1, Ordering::Relaxed);
-                }
-                st.heap = None;
-                st.modified = false;
+            if self.unlink_if_dead(&mut st) {
                 drop(st);
                 remove_top(&mut h);
                 continue;
