@@ -65,6 +65,7 @@ mod config;
 pub mod debug;
 mod g;
 pub mod gsync;
+pub mod hooks;
 mod lock;
 mod m;
 mod os;

@@ -54,6 +54,8 @@ pub(crate) struct M {
     pub(crate) sleep_until: AtomicI64,
     /// Random state for steal order. Own thread only.
     pub(crate) rng: Cell<u64>,
+    /// A stop-the-world job handed over with the note (`stw.rs: run_on_all_ps`), or null.
+    pub(crate) job: AtomicPtr<crate::stw::StwJob>,
 }
 
 // SAFETY: the UnsafeCell and Cell fields are touched only by the M's own thread (documented per
@@ -82,6 +84,7 @@ impl M {
             park: Note::new(),
             sleep_until: AtomicI64::new(i64::MAX),
             rng: Cell::new(0x9E37_79B9_7F4A_7C15 ^ (id + 1).wrapping_mul(0xBF58_476D_1CE4_E5B9)),
+            job: AtomicPtr::new(std::ptr::null_mut()),
         }
     }
 

@@ -41,7 +41,30 @@ pub fn all_goroutines() -> Vec<Goroutine> {
     sched().allgs.lock().iter().map(|g| Goroutine(g)).collect()
 }
 
+/// Runs `f` with the current goroutine's live stack: its callee-saved registers (spilled here;
+/// the compiler has already spilled the caller-saved ones around this call), the stack pointer
+/// and the top of its stack. Everything the caller's frames reference is in `[sp, hi)` or in
+/// `regs`. Used by the stop-the-world caller to scan itself.
+///
+/// # Panics
+/// Off a goroutine.
+#[inline(never)]
+pub fn with_current_stack<R>(f: impl FnOnce(&[usize], usize, usize) -> R) -> R {
+    let (_, g) = crate::sched::park::expect_goroutine("scan::with_current_stack");
+    let mut ctx = crate::arch::Context::default();
+    // SAFETY: `ctx` is a local; capture only writes into it.
+    unsafe { Cpu::capture(&mut ctx) };
+    let r = f(Cpu::words(&ctx), Cpu::sp(&ctx), g.stack.hi());
+    std::hint::black_box(&ctx);
+    r
+}
+
 impl Goroutine {
+    /// Whether this is the goroutine calling.
+    pub fn is_current(&self) -> bool {
+        crate::sched::park::current().is_some_and(|(_, g)| std::ptr::eq(g, self.0))
+    }
+
     /// The goroutine's current id.
     pub fn id(&self) -> u64 {
         self.0.goid()

@@ -140,6 +140,85 @@ impl Drop for WorldStopped {
     }
 }
 
+/// A function to run on one P's behalf while the world is stopped (`run_on_all_ps`). Lives on
+/// the stopper's stack until every job has finished.
+pub(crate) struct StwJob {
+    f: *const (dyn Fn(ProcId) + Sync + 'static),
+    p: usize,
+    shared: *const JobsShared,
+}
+
+struct JobsShared {
+    remaining: AtomicU64,
+    panic: crate::sync::Mutex<Option<Box<dyn std::any::Any + Send>>>,
+}
+
+impl WorldStopped {
+    /// Runs `f(p)` once for every P, in parallel, while the world stays stopped: the caller runs
+    /// it for its own P, and parked Ms (new ones if needed) run it for the others on their
+    /// native stacks. Returns when all have finished; a panic in any of them resumes here. This
+    /// is how the collector marks in parallel inside a stop (per-P work buffers indexed by `p`).
+    ///
+    /// `f` runs on threads that hold no P and are not goroutines: it must not park, allocate
+    /// from the collector, or call scheduler APIs.
+    pub fn run_on_all_ps(&self, f: &(dyn Fn(ProcId) + Sync)) {
+        let s = sched();
+        let (m, _) = expect_goroutine("WorldStopped::run_on_all_ps");
+        let own = m.p().expect("runtime: stop-the-world owner lost its P").id;
+        let n = s.cfg.procs;
+        if n == 1 {
+            f(ProcId(own));
+            return;
+        }
+        let shared = JobsShared { remaining: AtomicU64::new((n - 1) as u64), panic: crate::sync::Mutex::new(None) };
+        // SAFETY: erasing the lifetime is sound because we wait below until every job has run
+        // (remaining == 0) before `f` goes out of scope; no job touches `f` afterwards.
+        let f_static: *const (dyn Fn(ProcId) + Sync + 'static) = unsafe { std::mem::transmute(f as *const (dyn Fn(ProcId) + Sync)) };
+        let jobs: Vec<StwJob> =
+            (0..n).filter(|&p| p != own).map(|p| StwJob { f: f_static, p, shared: &shared }).collect();
+        s.job_note.clear();
+        for job in &jobs {
+            let job = job as *const StwJob as *mut StwJob;
+            match crate::sched::idle::mget(s) {
+                Some(m) => {
+                    m.job.store(job, Ordering::Release);
+                    m.nextp.store(std::ptr::null_mut(), Ordering::Relaxed);
+                    m.park.wakeup();
+                }
+                None => crate::sched::idle::newm_with(s, None, job, false),
+            }
+        }
+        let mine = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(ProcId(own))));
+        s.job_note.sleep();
+        debug_assert_eq!(shared.remaining.load(Ordering::Acquire), 0);
+        if let Err(p) = mine {
+            std::panic::resume_unwind(p);
+        }
+        let other = shared.panic.lock().take();
+        if let Some(p) = other {
+            std::panic::resume_unwind(p);
+        }
+    }
+}
+
+/// Runs a job handed to this M by `run_on_all_ps`.
+pub(crate) fn run_job(s: &Sched, job: *mut StwJob) {
+    // SAFETY: the job and what it points to live on the stopper's stack until `remaining`
+    // reaches 0, which happens only after our decrement below.
+    let job = unsafe { &*job };
+    // SAFETY: as above.
+    let shared = unsafe { &*job.shared };
+    // SAFETY: as above.
+    let f = unsafe { &*job.f };
+    if let Err(p) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(ProcId(job.p)))) {
+        shared.panic.lock().get_or_insert(p);
+    }
+    // AcqRel: Release publishes the job's work to the stopper, which Acquires via the note.
+    if shared.remaining.fetch_sub(1, Ordering::AcqRel) == 1 {
+        s.job_note.wakeup();
+    }
+}
+
 /// Step 2. Returns whether some P still has to stop itself.
 pub(crate) fn stop_begin(s: &'static Sched, own: Option<&'static P>) -> bool {
     s.stopnote.clear();

@@ -145,3 +145,37 @@ fn goroutines_blocked_during_the_stop_resume_afterwards() {
     });
     done.store(true, Ordering::Relaxed);
 }
+
+#[test]
+fn run_on_all_ps_runs_once_per_p_in_parallel_and_propagates_panics() {
+    let done = watchdog("run_on_all_ps", Duration::from_secs(60));
+    let procs = Runtime::global().config().procs;
+    block_on(move || {
+        for round in 0..200 {
+            let hits: Vec<AtomicUsize> = (0..procs).map(|_| AtomicUsize::new(0)).collect();
+            let w = stop_the_world();
+            w.run_on_all_ps(&|p: ProcId| {
+                hits[p.0].fetch_add(1, Ordering::SeqCst);
+            });
+            drop(w);
+            for (i, h) in hits.iter().enumerate() {
+                assert_eq!(h.load(Ordering::SeqCst), 1, "round {round}: P{i}");
+            }
+            yield_now();
+        }
+        let w = stop_the_world();
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            w.run_on_all_ps(&|p: ProcId| {
+                if p.0 == procs - 1 {
+                    panic!("job on P{} failed", p.0);
+                }
+            })
+        }));
+        drop(w);
+        let p = r.unwrap_err();
+        assert!(p.downcast_ref::<String>().unwrap().contains("failed"));
+        // The world restarted properly after a failed job.
+        assert_eq!(go(|| 3).join().unwrap(), 3);
+    });
+    done.store(true, Ordering::Relaxed);
+}

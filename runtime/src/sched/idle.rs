@@ -140,14 +140,7 @@ pub(crate) fn become_spinning(s: &Sched, m: &M) {
 /// Runs `p` on an idle M (or a new one). `spinning` means the caller already counted the M in
 /// `nmspinning`.
 pub(crate) fn startm(s: &'static Sched, p: &'static P, spinning: bool) {
-    let m = {
-        let mut l = s.lock.lock();
-        let m = l.midle.pop();
-        if let Some(m) = m {
-            forget_timer_m(s, &mut l, m);
-        }
-        m
-    };
+    let m = mget(s);
     trace::ev("startm", p.id as u64, m.map_or(u64::MAX, |m| m.id));
     match m {
         Some(m) => {
@@ -160,6 +153,16 @@ pub(crate) fn startm(s: &'static Sched, p: &'static P, spinning: bool) {
     }
 }
 
+/// Takes an idle M off the list (it is no longer the timer M, if it was).
+pub(crate) fn mget(s: &Sched) -> Option<&'static M> {
+    let mut l = s.lock.lock();
+    let m = l.midle.pop();
+    if let Some(m) = m {
+        forget_timer_m(s, &mut l, m);
+    }
+    m
+}
+
 fn forget_timer_m(s: &Sched, l: &mut Locked, m: &M) {
     if l.timer_m.is_some_and(|t| std::ptr::eq(t, m)) {
         l.timer_m = None;
@@ -170,10 +173,17 @@ fn forget_timer_m(s: &Sched, l: &mut Locked, m: &M) {
 
 /// Creates an M thread that starts by running `p`.
 fn newm(s: &'static Sched, p: &'static P, spinning: bool) {
+    newm_with(s, Some(p), std::ptr::null_mut(), spinning);
+}
+
+/// Creates an M thread that first runs `job` (if non-null), then `p` (if any), then the
+/// scheduler loop.
+pub(crate) fn newm_with(s: &'static Sched, p: Option<&'static P>, job: *mut crate::stw::StwJob, spinning: bool) {
     let id = s.mnext.fetch_add(1, Ordering::Relaxed);
     let m: &'static M = Box::leak(Box::new(M::new(id)));
     m.spinning.store(spinning, Ordering::Relaxed);
-    m.nextp.store(p as *const P as *mut P, Ordering::Relaxed);
+    m.nextp.store(p.map_or(std::ptr::null_mut(), |p| p as *const P as *mut P), Ordering::Relaxed);
+    m.job.store(job, Ordering::Relaxed);
     std::thread::Builder::new()
         .name(format!("tricolor-m{id}"))
         .stack_size(1 << 20)
@@ -185,11 +195,16 @@ fn newm(s: &'static Sched, p: &'static P, spinning: bool) {
 fn mstart(s: &'static Sched, m: &'static M) {
     set_current_m(m);
     crate::os::signal::ensure_altstack();
+    let job = m.job.swap(std::ptr::null_mut(), Ordering::Acquire);
+    if !job.is_null() {
+        crate::stw::run_job(s, job);
+    }
     // Acquire: thread spawn already orders this; kept explicit for symmetry with stopm.
     let p = m.nextp.swap(std::ptr::null_mut(), Ordering::Acquire);
     // SAFETY: Ps live in the never-freed scheduler.
-    let p = unsafe { p.as_ref() }.expect("runtime: mstart without a P");
-    acquirep(m, p);
+    if let Some(p) = unsafe { p.as_ref() } {
+        acquirep(m, p);
+    }
     super::schedule::schedule_loop(s, m)
 }
 
@@ -244,6 +259,13 @@ pub(crate) fn stopm(s: &'static Sched, m: &'static M, until: Option<i64>) {
         }
     };
     trace::ev("stopm.woke", handed as u64, m.nextp.load(Ordering::Relaxed) as u64);
+    // A stop-the-world job (parallel marking): run it, and return without a P; the caller
+    // parks again (the world is still stopped).
+    let job = m.job.swap(std::ptr::null_mut(), Ordering::Acquire);
+    if !job.is_null() {
+        crate::stw::run_job(s, job);
+        return;
+    }
     let p = if handed { m.nextp.swap(std::ptr::null_mut(), Ordering::Acquire) } else { std::ptr::null_mut() };
     // SAFETY: Ps live in the never-freed scheduler.
     match unsafe { p.as_ref() } {

@@ -72,6 +72,8 @@ pub(crate) struct Sched {
     pub(crate) stopnote: Note,
     /// The `for_each_p` caller sleeps here until `safepoint_wait` reaches 0.
     pub(crate) safepoint_note: Note,
+    /// The `run_on_all_ps` caller sleeps here until every job has run.
+    pub(crate) job_note: Note,
     /// The M that stopped the world, while it is stopped.
     pub(crate) stw_owner: AtomicPtr<M>,
     /// Goroutines alive (spawned, not exited).
@@ -123,6 +125,7 @@ impl Sched {
             safepoint_pending: AtomicU32::new(0),
             stopnote: Note::new(),
             safepoint_note: Note::new(),
+            job_note: Note::new(),
             stw_owner: AtomicPtr::new(std::ptr::null_mut()),
             alive: AtomicUsize::new(0),
             goid_gen: AtomicU64::new(1),

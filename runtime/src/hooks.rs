@@ -1,0 +1,49 @@
+//! The seam between the scheduler and the collector (STYLE 4). The collector keeps its per-P
+//! state (allocation caches, mark work buffers) in its own arrays indexed by `ProcId`; the
+//! scheduler tells it which P the current goroutine holds and lets it act on every P.
+//!
+//! | call | who calls it, where | guarantees / rules |
+//! |---|---|---|
+//! | `current_proc(&NoPreempt)` | allocation and barrier fast paths, on a goroutine | the P cannot change while the guard lives |
+//! | `procs()` | anyone | fixed for the life of the process |
+//! | `WorldStopped::run_on_all_ps` | the stopper | runs on g0s without Ps: no parking, no allocation |
+//! | `scan::*` | the stopper | stacks of stopped goroutines, and its own |
+//! | `safepoint()` | every allocation | may stop the caller for a stop-the-world |
+
+use crate::preempt::NoPreempt;
+use crate::sched::park::current;
+use crate::stw::ProcId;
+
+/// Why the current thread has no P to allocate with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoProc {
+    /// The thread is not running a goroutine (enter with `block_on`).
+    NotGoroutine,
+    /// The goroutine is inside `blocking(..)`: its P was handed off.
+    InBlocking,
+}
+
+impl std::fmt::Display for NoProc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            NoProc::NotGoroutine => {
+                "called from a thread that is not running a goroutine; enter the runtime with block_on"
+            }
+            NoProc::InBlocking => {
+                "called inside blocking(..), whose goroutine has handed off its P; allocate before or after the blocking call"
+            }
+        })
+    }
+}
+
+/// The P the current goroutine holds; stable while `_np` lives.
+#[inline]
+pub fn current_proc(_np: &NoPreempt) -> Result<ProcId, NoProc> {
+    let (m, _) = current().ok_or(NoProc::NotGoroutine)?;
+    m.p().map(|p| ProcId(p.id)).ok_or(NoProc::InBlocking)
+}
+
+/// The number of Ps.
+pub fn procs() -> usize {
+    crate::sched::sched().cfg.procs
+}
