@@ -1,0 +1,113 @@
+//! `#[derive(Trace)]` for Tricolor's collector: writes the `unsafe impl Trace` that reports every
+//! `Gc` pointer a struct or enum holds.
+//!
+//! This file holds only the entry point and the user-facing docs. `attr.rs` parses (and
+//! rejects) `#[trace(...)]` attributes, `crate_path.rs` finds the path under which the user's
+//! crate sees `tricolor-gc`, and `expand.rs` writes the impl and carries the argument for why
+//! it upholds the trait's `# Safety` obligations.
+//!
+//! # Why a derive, and why no escape hatch
+//!
+//! `Trace` is an `unsafe trait`: a pointer a trace function forgets is freed while still
+//! reachable. The derive is the safe way to implement it (gc-arena's `Collect` derive is the
+//! model): it traces *every* field, in declaration order, and computes `NO_TRACE` from the
+//! field types, so nothing it writes can break the contract. For the same reason it has no
+//! field-skip attribute, and unions are refused: the collector could not tell which union
+//! field is live. Types that need something else (pointer words kept as integers, say) write
+//! their own `unsafe impl Trace` against the raw API.
+
+#![warn(missing_docs)]
+
+use proc_macro::TokenStream;
+use syn::{parse_macro_input, DeriveInput};
+
+mod attr;
+mod crate_path;
+mod expand;
+#[cfg(test)]
+mod tests;
+
+/// Derives `Trace` for a struct (named, tuple or unit) or an enum (any variant kinds).
+///
+/// # What it generates
+///
+/// ```text
+/// // SAFETY (argued in the macro's source): every field is traced, NO_TRACE is the AND of the
+/// // fields' NO_TRACE.
+/// unsafe impl<G..> ::tricolor_gc::Trace for Type<G..>
+/// where
+///     <original bounds>,
+///     FieldType1: ::tricolor_gc::Trace,   // one per distinct field type that mentions a
+///     FieldType2: ::tricolor_gc::Trace,   // type, const or lifetime parameter
+/// {
+///     const NO_TRACE: bool = <FieldType1 as Trace>::NO_TRACE && <FieldType2 as Trace>::NO_TRACE;
+///     #[inline]
+///     fn trace(&self, t: &mut ::tricolor_gc::Tracer<'_>) {
+///         if !<Self as Trace>::NO_TRACE {
+///             match self { /* every field, in order: Trace::trace(field, t) */ }
+///         }
+///     }
+/// }
+/// ```
+///
+/// A fieldless type (unit struct, enum of unit variants, empty enum) gets `NO_TRACE = true`.
+///
+/// Bounds sit on the field types, not on the type parameters: `Wrap<T> { inner: T }` is
+/// `Trace` for every `T: Trace`, `S<T> { p: Gc<T> }` for every `T`, and `P<F: Family> { x:
+/// F::Ptr }` for every `F` whose `F::Ptr` is. A field type that mentions no parameter gets no
+/// bound; the body names it at the field's span, so a non-`Trace` field is an error at that
+/// field, at the definition. Nor does a field type that names the type itself
+/// (`Option<Gc<List<T>>>` inside `List<T>`): that bound would send rustc round the impl being
+/// defined (E0275) if the pointer's own impl required `T: Trace`. (Mutually recursive *generic*
+/// types through such a pointer would still hit it; `Gc<T>`'s impl does not require
+/// `T: Trace`, so through `Gc` they do not.)
+///
+/// # Guarantees and non-guarantees
+///
+/// - Every field is traced, in declaration order (for an enum, those of the live variant).
+///   There is no way to skip one: a skipped `Gc` could be freed while reachable.
+/// - `NO_TRACE` is true exactly when every field type's `NO_TRACE` is.
+/// - Not supported, with a compile error: unions (trace the pointer words by hand through the
+///   raw API), `#[repr(packed)]` types (fields cannot be borrowed), and any `#[trace(...)]` key
+///   other than `crate`.
+/// - The derive does not make a type safe to *store* pointers in: heap pointer fields that
+///   change after allocation still go through the barrier-carrying cell types.
+///
+/// # Where `Trace` is found
+///
+/// The generated code names the trait by path. The derive reads the user's `Cargo.toml`: a
+/// dependency on `tricolor-gc` (renamed or not) gives `::tricolor_gc` (or `crate` inside
+/// `tricolor-gc` itself); otherwise a dependency on the facade `tricolor` gives
+/// `::tricolor::gc`. Override it with `#[trace(crate = "path::to::gc")]`, e.g. when the crate
+/// is reached through a re-export the manifest cannot show.
+///
+/// # Example
+///
+/// ```text
+/// use tricolor_gc::{Gc, Trace};
+///
+/// #[derive(Trace)]
+/// struct Node {
+///     key: u64,
+///     left: Option<Gc<Node>>,
+///     right: Option<Gc<Node>>,
+/// }
+///
+/// #[derive(Trace)]
+/// #[trace(crate = "::tricolor::gc")] // only when the Cargo.toml lookup cannot find it
+/// enum Value<T> {
+///     Nil,
+///     Int(i64),
+///     Pair { car: Gc<T>, cdr: Gc<T> },
+/// }
+/// ```
+///
+/// Runnable examples live with the trait in `tricolor-gc`, which re-exports this macro (this
+/// crate cannot run them: it sits below `tricolor-gc` in the dependency graph).
+#[proc_macro_derive(Trace, attributes(trace))]
+pub fn derive_trace(input: TokenStream) -> TokenStream {
+    let input = parse_macro_input!(input as DeriveInput);
+    expand::derive(&input)
+        .unwrap_or_else(|e| e.to_compile_error())
+        .into()
+}
