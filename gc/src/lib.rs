@@ -1,1 +1,87 @@
-//! Placeholder: built in a later issue (see ARCHITECTURE.md).
+//! Tricolor's collector: a non-moving, size-classed mark-sweep heap for Rust programs and
+//! language VMs, built on the `tricolor-runtime` scheduler.
+//!
+//! # The heap (`heap/`)
+//! Arenas of 64 MiB committed inside one address-space reservation; spans of 8 KiB pages; 68
+//! size classes up to 32 KiB with exact object-index division; larger objects in their own
+//! spans; pointer-free objects in separate noscan spans; a page map from any address to its
+//! span and object (interior pointers accepted, non-heap addresses rejected with one compare);
+//! per-P allocation caches with a lock-free fast path; central per-class span lists; a page
+//! allocator that reuses freed pages and returns long-idle ones to the OS.
+//!
+//! # Objects (`object/`)
+//! Every scan object starts with a header word holding its `&'static TypeInfo` (a pointer
+//! bitmap, a trace function, or an array of such); `Gc<T>` points at the payload. Rust types
+//! implement `Trace` (`#[derive(Trace)]`); VMs describe layouts with `TypeInfo::from_bitmap`
+//! and use `raw`. Types with drop glue are refused at compile time (DESIGN decision 3).
+//!
+//! # A collection (`collector.rs`, `mark/`, `sweep/`)
+//! Stop the world; flush the per-P caches; mark in parallel on every P from the roots — each
+//! goroutine's stack and saved registers scanned conservatively (DESIGN decision 1), root
+//! handles, VM scanners, specials — using per-P work buffers and global lock-free lists;
+//! optionally verify with checkmark; flip the sweep generation; restart. Sweeping is lazy (by
+//! allocation and a background goroutine) under the sweepgen ownership protocol.
+//!
+//! Marking is stop-the-world in this release. What stays when it becomes concurrent: the user
+//! API, `GcCell::set`'s barrier entry point, the per-P caches and work buffers, the root jobs,
+//! the termination protocol (reference §2.3), allocate-black hooks in `Heap::alloc`.
+//!
+//! # Invariants kept (numbers from `shared/reference/go-runtime-notes.md`)
+//! 10 (span state published last, read first), 11 (sweepgen CAS ownership), 12 (nothing
+//! allocates from an unswept span; caches flushed at the stop), 13 (the pause does no sweeping
+//! beyond what the previous cycle left), 21 (conservative scanning ignores free slots and
+//! unpublished headers), 22 (work lists with off-heap nodes and ABA-tagged heads).
+
+#![warn(missing_docs)]
+
+mod collector;
+pub(crate) mod debug;
+mod heap;
+pub(crate) mod mark;
+mod object;
+mod pacer;
+pub mod raw;
+pub mod specials;
+mod stats;
+mod sweep;
+mod sync;
+
+#[cfg(test)]
+mod tests;
+
+pub use heap::{AllocError, MAX_OBJECT};
+pub use object::array::{GcArray, GcStr};
+pub use object::cell::{GcCell, GcPtr};
+pub use object::gc::Gc;
+pub use object::root::Root;
+pub use object::trace::{Trace, Tracer};
+pub use object::type_info::{GcType, Layout, TypeError, TypeInfo};
+pub use stats::{read as stats, MemStats};
+pub use tricolor_gc_derive::Trace;
+
+/// Runs a full collection and sweeps the whole heap before returning (like Go's
+/// `runtime.GC()`). Must be called on a goroutine.
+pub fn collect() {
+    tricolor_runtime::scan::with_current_stack(|_, _, _| ()); // fail early off a goroutine
+    collector::collector().collect();
+}
+
+/// Sets the GC percent (Go's GOGC; negative turns automatic collection off) and returns the
+/// previous value. Takes effect from the next cycle's goal.
+pub fn set_gc_percent(percent: i64) -> i64 {
+    let c = collector::collector();
+    let old = c.pacer.gc_percent.swap(percent, sync::atomic::Ordering::Relaxed);
+    c.pacer.commit(c.pacer.heap_marked.load(sync::atomic::Ordering::Relaxed));
+    old
+}
+
+/// Sets the memory limit in bytes (`usize::MAX`: none) and returns the previous value. The
+/// pacer collects more often to stay under it; an allocation that cannot fit even after a full
+/// collection fails (`try_*`) or panics.
+pub fn set_memory_limit(bytes: usize) -> usize {
+    let c = collector::collector();
+    let old = c.pacer.memory_limit.swap(bytes, sync::atomic::Ordering::Relaxed);
+    c.heap.memory_limit.store(bytes, sync::atomic::Ordering::Relaxed);
+    c.pacer.commit(c.pacer.heap_marked.load(sync::atomic::Ordering::Relaxed));
+    old
+}

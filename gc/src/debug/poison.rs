@@ -1,0 +1,51 @@
+//! `poisonfree=1`: the sweeper fills every dead object with `POISON` (and a scan object's
+//! header with `POISON_HEADER`), and in debug builds every `Gc`/`GcArray` dereference checks
+//! that its object is still allocated, panicking with the address and type otherwise. Catches
+//! a `Gc` kept in memory the collector does not scan (DESIGN decision 1).
+
+use crate::collector::collector;
+use crate::sync::atomic::Ordering;
+
+/// The fill pattern of freed memory.
+pub const POISON: u64 = 0xdead_beef_dead_beef;
+/// The header of a freed scan object: not a valid `TypeInfo` address.
+pub(crate) const POISON_HEADER: usize = 0xdead_0000_0000_0001;
+
+/// Fills a dead slot. Sweeper, which owns the span.
+pub(crate) fn fill(slot: usize, len: usize, noscan: bool) {
+    let words = len / 8;
+    for i in 0..words {
+        // SAFETY: the slot is dead (unmarked) and inside the swept span we own; nothing
+        // legitimately references it.
+        unsafe { ((slot + i * 8) as *mut u64).write_volatile(POISON) };
+    }
+    if !noscan {
+        crate::heap::header(slot).store(POISON_HEADER, Ordering::Relaxed);
+    }
+}
+
+/// Debug builds: panics if `payload` is not a live object while `poisonfree` is on.
+#[inline]
+pub(crate) fn check_live(payload: usize, type_name: &str) {
+    let c = collector();
+    if !c.debug.poisonfree {
+        return;
+    }
+    check_live_slow(payload, type_name);
+}
+
+#[cold]
+fn check_live_slow(payload: usize, type_name: &str) {
+    let c = collector();
+    let Some(o) = c.heap.arena.find_object(payload) else {
+        panic!("use of a freed object: {payload:#x} ({type_name}) is no longer in an in-use heap span (poisonfree)");
+    };
+    let dead = !o.span.is_allocated(o.index)
+        || (!o.span.layout().spc.noscan() && crate::heap::header(o.slot).load(Ordering::Relaxed) == POISON_HEADER);
+    if dead {
+        panic!(
+            "use of a freed object: {payload:#x} ({type_name}) was freed by the collector; a Gc was kept \
+             only in memory the collector does not scan — keep it in a Root, a GcArray or a traced field (poisonfree)"
+        );
+    }
+}

@@ -1,0 +1,205 @@
+//! The marker: `Worker` greys objects (sets mark bits, queues scannable ones), scans them by
+//! their type's layout, and drains until the collection's work is done (reference §4.2).
+//!
+//! Two flavours of pointer:
+//! - precise (`grey_precise`): a word the type says is a pointer — a payload address or 0. A
+//!   non-heap address is ignored (VMs may point at static data); a pointer to a free slot is a
+//!   use-after-free in the mutator and aborts the collection with the address (Go's
+//!   "found pointer to free object").
+//! - conservative (`grey_conservative`): any word of a stack or saved register. Words that do
+//!   not land in an allocated slot, or in a scan object whose header is not published yet, are
+//!   ignored (invariant 21).
+
+use super::work::{GcWork, WorkLists};
+use crate::heap::arena::{Arena, ObjRef};
+use crate::heap::{header, HEADER};
+use crate::object::trace::Tracer;
+use crate::object::type_info::{Layout, TypeInfo};
+use crate::sync::atomic::Ordering;
+
+/// What a worker marks with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// The collection's mark bits.
+    Mark,
+    /// Checkmark verification (`debug/checkmark.rs`): check bits; an object reachable but not
+    /// marked by the real mark is a collector bug.
+    Checkmark,
+}
+
+/// A marker, one per P.
+pub(crate) struct Worker {
+    pub(crate) gcw: GcWork,
+    pub(crate) mode: Mode,
+    /// Bytes of objects this worker marked this cycle.
+    pub(crate) bytes_marked: usize,
+    /// Bytes of objects this worker scanned (scan work).
+    pub(crate) bytes_scanned: usize,
+    arena: &'static Arena,
+    lists: &'static WorkLists,
+    /// Checkmark mode's own work stack (single-threaded, independent of the real machinery).
+    check_stack: Vec<usize>,
+}
+
+impl std::fmt::Debug for Worker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Worker").field("mode", &self.mode).field("bytes_marked", &self.bytes_marked).finish()
+    }
+}
+
+impl Worker {
+    pub(crate) fn new(arena: &'static Arena, lists: &'static WorkLists, mode: Mode) -> Worker {
+        Worker { gcw: GcWork::new(), mode, bytes_marked: 0, bytes_scanned: 0, arena, lists, check_stack: Vec::new() }
+    }
+
+    /// A precise pointer (payload address, non-zero).
+    #[inline]
+    pub(crate) fn grey_precise(&mut self, addr: usize) {
+        let Some(o) = self.arena.find_object(addr) else { return };
+        if !o.span.is_allocated(o.index) {
+            bad_pointer(addr, o);
+        }
+        self.grey(o);
+    }
+
+    /// A word that may or may not be a pointer.
+    #[inline]
+    pub(crate) fn grey_conservative(&mut self, word: usize) {
+        if !self.arena.contains(word) {
+            return;
+        }
+        let Some(o) = self.arena.find_object(word) else { return };
+        if !o.span.is_allocated(o.index) {
+            return;
+        }
+        if !o.span.layout().spc.noscan() && header(o.slot).load(Ordering::Acquire) == 0 {
+            return; // allocated but not yet published (invariant 21)
+        }
+        self.grey(o);
+    }
+
+    /// Scans `[lo, hi)` conservatively (a stack).
+    pub(crate) fn scan_range_conservative(&mut self, lo: usize, hi: usize) {
+        let mut p = (lo + 7) & !7;
+        while p + 8 <= hi {
+            // SAFETY: the caller passes committed memory it may read (a stopped goroutine's
+            // live stack, or its own); racy words are fine for a conservative scan.
+            let w = unsafe { std::ptr::read_volatile(p as *const usize) };
+            self.grey_conservative(w);
+            p += 8;
+        }
+    }
+
+    #[inline]
+    fn grey(&mut self, o: ObjRef) {
+        let l = o.span.layout();
+        match self.mode {
+            Mode::Mark => {
+                if o.span.try_mark(o.index) {
+                    self.bytes_marked += l.elemsize;
+                    if !l.spc.noscan() {
+                        self.gcw.put(self.lists, o.slot);
+                    }
+                }
+            }
+            Mode::Checkmark => {
+                if o.span.try_checkmark(o.index) {
+                    if !o.span.is_marked(o.index) {
+                        crate::debug::checkmark::unmarked(o);
+                    }
+                    if !l.spc.noscan() {
+                        self.check_stack.push(o.slot);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Scans one object (its slot address) by its type.
+    fn scan_object(&mut self, slot: usize) {
+        let h = header(slot).load(Ordering::Acquire);
+        if h == 0 {
+            return;
+        }
+        // SAFETY: a published header holds a `&'static TypeInfo`.
+        let ty: &'static TypeInfo = unsafe { &*(h as *const TypeInfo) };
+        let payload = slot + HEADER;
+        self.bytes_scanned += ty.size;
+        match ty.layout {
+            Layout::NoScan => {}
+            Layout::Words(bits) => self.scan_words(payload, bits),
+            Layout::Trace(f) => {
+                let mut t = Tracer { w: self };
+                // SAFETY: the header says the payload is a live value of this type.
+                unsafe { f(payload as *const u8, &mut t) };
+            }
+            Layout::Array(elem) => {
+                // SAFETY: an array payload starts with its length word.
+                let len = unsafe { (*(payload as *const crate::sync::atomic::AtomicUsize)).load(Ordering::Acquire) };
+                let base = payload + 8;
+                for i in 0..len {
+                    let e = base + i * elem.size;
+                    match elem.layout {
+                        Layout::NoScan => {}
+                        Layout::Words(bits) => self.scan_words(e, bits),
+                        Layout::Trace(f) => {
+                            let mut t = Tracer { w: self };
+                            // SAFETY: element i of a live array of `elem`.
+                            unsafe { f(e as *const u8, &mut t) };
+                        }
+                        Layout::Array(_) => panic!("gc: arrays of arrays are stored by pointer, not inline"),
+                    }
+                }
+            }
+        }
+    }
+
+    #[inline]
+    fn scan_words(&mut self, payload: usize, bits: &[u64]) {
+        for (wi, &word) in bits.iter().enumerate() {
+            let mut b = word;
+            while b != 0 {
+                let i = wi * 64 + b.trailing_zeros() as usize;
+                b &= b - 1;
+                // SAFETY: the bitmap was validated against the payload size, so word i is
+                // inside the live object.
+                let v = unsafe { (*((payload + i * 8) as *const crate::sync::atomic::AtomicUsize)).load(Ordering::Relaxed) };
+                if v != 0 {
+                    self.grey_precise(v);
+                }
+            }
+        }
+    }
+
+    /// Scans local work until none is left (no global lists involved).
+    #[inline]
+    pub(crate) fn drain_local(&mut self) {
+        match self.mode {
+            Mode::Mark => {
+                let mut n = 0u32;
+                while let Some(slot) = self.gcw.get(self.lists) {
+                    self.scan_object(slot);
+                    n = n.wrapping_add(1);
+                    if n % 64 == 0 {
+                        self.gcw.balance(self.lists);
+                    }
+                }
+            }
+            Mode::Checkmark => {
+                while let Some(slot) = self.check_stack.pop() {
+                    self.scan_object(slot);
+                }
+            }
+        }
+    }
+}
+
+#[cold]
+fn bad_pointer(addr: usize, o: ObjRef) -> ! {
+    panic!(
+        "gc: found pointer to free object {addr:#x} (slot {:#x}, {:?}): a Gc outlived its object — \
+         it was kept only in memory the collector does not scan (wrap it in a Root), or the raw \
+         API stored a dangling address",
+        o.slot, o.span
+    )
+}

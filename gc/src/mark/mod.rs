@@ -1,0 +1,213 @@
+//! Marking (reference §2, §4). In this release the collector marks with the world stopped; the
+//! structures are the ones concurrent marking will use (per-P `GcWork`, global lock-free lists,
+//! root jobs claimed by atomic increment, `nwait`/`nproc` termination).
+//!
+//! Steps of `mark` (called by the stopper, world stopped):
+//! 1. Build the root jobs: one per goroutine stack (the stopper's own excluded), the root
+//!    handles, the VM root scanners, the specials' referents.
+//! 2. The stopper scans its own stack and registers into its P's worker.
+//! 3. `run_on_all_ps`: every P's worker claims root jobs until none is left, then drains: local
+//!    buffers, then the global `full` list.
+//! 4. Termination (Go's `nwait == nproc`): a worker with nothing local and nothing global
+//!    increments `nwait` and waits; it leaves the wait if work appears on `full`; when
+//!    `nwait == nproc` with `full` empty no worker holds work and none can create any (all
+//!    work comes from scanning, and nobody scans), so marking is complete.
+//! 5. Check: every worker's buffers and the global list are empty (else the collector would
+//!    free reachable objects: abort with the counts, Go's "non-empty mark queue").
+
+pub(crate) mod barrier;
+mod drain;
+pub(crate) mod lfstack;
+mod work;
+
+pub(crate) use drain::{Mode, Worker};
+pub(crate) use work::WorkLists;
+
+use crate::heap::arena::Arena;
+use crate::object::trace::Tracer;
+use crate::sync::atomic::{AtomicUsize, Ordering};
+use crate::sync::Mutex;
+use std::sync::OnceLock;
+use tricolor_runtime::scan::{all_goroutines, with_current_stack, Goroutine, Suspend};
+use tricolor_runtime::{ProcId, WorldStopped};
+
+/// A unit of root scanning.
+#[derive(Debug)]
+enum RootJob {
+    Stack(Goroutine),
+    Handles,
+    Scanners,
+    Specials,
+}
+
+/// The marker's shared state.
+pub(crate) struct Marker {
+    lists: OnceLock<&'static WorkLists>,
+    workers: OnceLock<Box<[Mutex<Worker>]>>,
+    nwait: AtomicUsize,
+    root_next: AtomicUsize,
+}
+
+impl std::fmt::Debug for Marker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Marker").finish_non_exhaustive()
+    }
+}
+
+/// What a mark found.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct MarkResult {
+    /// Bytes of marked (live) objects, slot sizes.
+    pub(crate) marked: usize,
+    /// Payload bytes scanned.
+    pub(crate) scanned: usize,
+    /// Stack bytes scanned.
+    pub(crate) stack_bytes: usize,
+}
+
+impl Marker {
+    pub(crate) fn new() -> Marker {
+        Marker { lists: OnceLock::new(), workers: OnceLock::new(), nwait: AtomicUsize::new(0), root_next: AtomicUsize::new(0) }
+    }
+
+    pub(crate) fn lists(&self) -> &'static WorkLists {
+        self.lists.get_or_init(|| Box::leak(Box::new(WorkLists::new())))
+    }
+
+    fn workers(&self, arena: &'static Arena, procs: usize) -> &[Mutex<Worker>] {
+        let lists = self.lists();
+        self.workers.get_or_init(|| (0..procs).map(|_| Mutex::new(Worker::new(arena, lists, Mode::Mark))).collect())
+    }
+
+    /// Steps 1-5. World stopped; the caller is the stopper.
+    pub(crate) fn mark(&'static self, c: &'static crate::collector::Collector, w: &WorldStopped) -> MarkResult {
+        let arena = &c.heap.arena;
+        let procs = tricolor_runtime::hooks::procs();
+        let workers = self.workers(arena, procs);
+        // Step 1.
+        let jobs = root_jobs();
+        self.root_next.store(0, Ordering::Relaxed);
+        self.nwait.store(0, Ordering::Relaxed);
+        let stack_bytes = AtomicUsize::new(0);
+        // Step 2.
+        let own = tricolor_runtime::hooks::current_proc(&tricolor_runtime::NoPreempt::new()).expect("gc: stopper without a P").0;
+        {
+            let mut wk = workers[own].lock();
+            with_current_stack(|regs, sp, hi| {
+                for &r in regs {
+                    wk.grey_conservative(r);
+                }
+                wk.scan_range_conservative(sp, hi);
+                stack_bytes.fetch_add(hi - sp, Ordering::Relaxed);
+            });
+        }
+        // Step 3.
+        w.run_on_all_ps(&|p: ProcId| {
+            let mut wk = workers[p.0].lock();
+            self.work(c, &mut wk, &jobs, procs, &stack_bytes);
+        });
+        // Step 5.
+        let mut r = MarkResult { stack_bytes: stack_bytes.load(Ordering::Relaxed), ..Default::default() };
+        for (i, wk) in workers.iter().enumerate() {
+            let mut wk = wk.lock();
+            if !wk.gcw.is_empty() {
+                panic!("gc: non-empty mark queue after mark: P{i}'s work buffers hold objects");
+            }
+            r.marked += std::mem::take(&mut wk.bytes_marked);
+            r.scanned += std::mem::take(&mut wk.bytes_scanned);
+            wk.gcw.flushed = false;
+        }
+        if !self.lists().full.is_empty() {
+            panic!("gc: non-empty mark queue after mark: the global full list holds work");
+        }
+        r
+    }
+
+    /// One worker's part of steps 3-4.
+    fn work(&self, c: &'static crate::collector::Collector, wk: &mut Worker, jobs: &[RootJob], procs: usize, stack_bytes: &AtomicUsize) {
+        loop {
+            loop {
+                let i = self.root_next.fetch_add(1, Ordering::Relaxed);
+                if i >= jobs.len() {
+                    break;
+                }
+                scan_root(c, wk, &jobs[i], stack_bytes);
+                wk.drain_local();
+            }
+            wk.drain_local();
+            debug_assert!(wk.gcw.is_empty());
+            // Step 4. AcqRel: our (empty) state is published before others count us; we see
+            // work they published before they counted themselves.
+            self.nwait.fetch_add(1, Ordering::AcqRel);
+            loop {
+                if !self.lists().full.is_empty() {
+                    self.nwait.fetch_sub(1, Ordering::AcqRel);
+                    break;
+                }
+                if self.nwait.load(Ordering::Acquire) == procs {
+                    return;
+                }
+                std::hint::spin_loop();
+                std::thread::yield_now();
+            }
+        }
+    }
+}
+
+/// Step 1: the root jobs of this collection (built by the stopper, so "current goroutine" is
+/// the stopper).
+fn root_jobs() -> Vec<RootJob> {
+    let mut jobs: Vec<RootJob> = all_goroutines().into_iter().filter(|g| !g.is_current()).map(RootJob::Stack).collect();
+    jobs.push(RootJob::Handles);
+    jobs.push(RootJob::Scanners);
+    jobs.push(RootJob::Specials);
+    jobs
+}
+
+fn scan_root(c: &'static crate::collector::Collector, wk: &mut Worker, job: &RootJob, stack_bytes: &AtomicUsize) {
+    match job {
+        RootJob::Stack(g) => loop {
+            match g.try_suspend() {
+                Suspend::Stopped(s) => {
+                    for r in s.regs() {
+                        wk.grey_conservative(r);
+                    }
+                    let (sp, hi) = (s.sp(), s.stack_hi());
+                    if sp >= s.stack_lo() && sp <= hi {
+                        wk.scan_range_conservative(sp, hi);
+                        stack_bytes.fetch_add(hi - sp, Ordering::Relaxed);
+                    }
+                    if let Some((p, n)) = s.pending_body() {
+                        wk.scan_range_conservative(p, p + n);
+                    }
+                    return;
+                }
+                Suspend::Dead => return,
+                Suspend::Running => panic!(
+                    "gc: goroutine {} is running while the world is stopped (only the stopper may run)",
+                    g.id()
+                ),
+                Suspend::Retry => std::hint::spin_loop(),
+            }
+        },
+        RootJob::Handles => c.roots.trace_handles(&mut Tracer { w: wk }),
+        RootJob::Scanners => c.roots.trace_scanners(&mut Tracer { w: wk }),
+        RootJob::Specials => crate::specials::trace_all(&mut Tracer { w: wk }),
+    }
+}
+
+/// Single-threaded mark from all roots with `wk` (checkmark mode). World stopped; stopper.
+pub(crate) fn mark_all_roots_single(c: &'static crate::collector::Collector, wk: &mut Worker) {
+    with_current_stack(|regs, sp, hi| {
+        for &r in regs {
+            wk.grey_conservative(r);
+        }
+        wk.scan_range_conservative(sp, hi);
+    });
+    let stack_bytes = AtomicUsize::new(0);
+    for job in root_jobs() {
+        scan_root(c, wk, &job, &stack_bytes);
+        wk.drain_local();
+    }
+    wk.drain_local();
+}

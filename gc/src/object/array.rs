@@ -1,0 +1,191 @@
+//! `GcArray<T>` and `GcStr`: variable-length heap objects, so VM containers need no Rust
+//! destructors. Payload: a length word, then the elements. Arrays of pointer-free elements live
+//! in noscan spans; others carry an `Array` header the marker walks element by element.
+
+use crate::heap::AllocError;
+use crate::object::gc::Gc;
+use crate::object::trace::{Trace, Tracer};
+use crate::object::type_info::{GcType, Layout, TypeInfo, TypeName};
+use std::fmt;
+use std::marker::PhantomData;
+
+/// `TypeInfo` of `GcArray<T>`, one static per `T`.
+trait ArrayType: GcType {
+    const ARRAY_INFO: &'static TypeInfo;
+}
+
+impl<T: Trace> ArrayType for T {
+    const ARRAY_INFO: &'static TypeInfo = &TypeInfo {
+        name: TypeName::Fn(std::any::type_name::<[T]>),
+        size: std::mem::size_of::<T>(),
+        layout: if T::NO_TRACE { Layout::NoScan } else { Layout::Array(T::TYPE_INFO) },
+    };
+}
+
+/// A fixed-length array in the collected heap. `Copy`, derefs to `&[T]`; mutate elements
+/// through `GcCell`s or atomics.
+pub struct GcArray<T> {
+    payload: usize,
+    _marker: PhantomData<T>,
+}
+
+impl<T> Clone for GcArray<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for GcArray<T> {}
+// SAFETY: hands out `&[T]` only.
+unsafe impl<T: Sync> Send for GcArray<T> {}
+// SAFETY: as above.
+unsafe impl<T: Sync> Sync for GcArray<T> {}
+
+impl<T: Trace> GcArray<T> {
+    /// An array of `len` elements, element i = `f(i)`.
+    ///
+    /// # Panics
+    /// As `Gc::new`.
+    #[track_caller]
+    pub fn from_fn(len: usize, f: impl FnMut(usize) -> T) -> GcArray<T> {
+        match Self::try_from_fn(len, f) {
+            Ok(a) => a,
+            Err(e) => crate::collector::alloc_failed("GcArray::from_fn", &e),
+        }
+    }
+
+    /// As `from_fn`, reporting allocation failure as a value.
+    pub fn try_from_fn(len: usize, mut f: impl FnMut(usize) -> T) -> Result<GcArray<T>, AllocError> {
+        const {
+            assert!(
+                !std::mem::needs_drop::<T>(),
+                "GcArray<T> cannot hold a type with drop glue: the collector never runs destructors"
+            );
+            assert!(std::mem::align_of::<T>() <= 8, "GcArray<T>: elements aligned above 8 bytes are not supported");
+        }
+        let bytes = len.checked_mul(std::mem::size_of::<T>()).and_then(|b| b.checked_add(8)).ok_or(AllocError::TooLarge { requested: usize::MAX })?;
+        let c = crate::collector::collector();
+        let (payload, gc_due) = c.alloc_deferred(T::ARRAY_INFO, bytes, T::NO_TRACE)?;
+        // Elements first, then the length: a scanner (later, concurrent) reads the length and
+        // must find initialised elements; the memory was zero, so a partly built array reads
+        // as shorter. While the world can stop during `f`, the array is reachable through
+        // `payload` on our stack and has length 0.
+        let base = (payload + 8) as *mut T;
+        for i in 0..len {
+            // SAFETY: inside the allocation (bytes = 8 + len * size_of::<T>()), 8-aligned.
+            unsafe { base.add(i).write(f(i)) };
+        }
+        // SAFETY: the first payload word is ours.
+        unsafe { (*(payload as *const crate::sync::atomic::AtomicUsize)).store(len, crate::sync::atomic::Ordering::Release) };
+        let a = GcArray { payload, _marker: PhantomData };
+        if gc_due {
+            c.maybe_collect(&a);
+        }
+        Ok(a)
+    }
+}
+
+impl<T: Trace + Copy> GcArray<T> {
+    /// An array copied from a slice.
+    #[track_caller]
+    pub fn from_slice(s: &[T]) -> GcArray<T> {
+        Self::from_fn(s.len(), |i| s[i])
+    }
+}
+
+impl<T> GcArray<T> {
+    /// Elements.
+    pub fn len(self) -> usize {
+        // SAFETY: payload starts with the length word of a live array.
+        unsafe { (*(self.payload as *const crate::sync::atomic::AtomicUsize)).load(crate::sync::atomic::Ordering::Acquire) }
+    }
+
+    /// Whether the array has no elements.
+    pub fn is_empty(self) -> bool {
+        self.len() == 0
+    }
+
+    /// The payload address (for `Tracer::edge` and the raw API).
+    pub fn addr(self) -> usize {
+        self.payload
+    }
+
+    /// Whether two handles name the same array.
+    pub fn ptr_eq(a: Self, b: Self) -> bool {
+        a.payload == b.payload
+    }
+}
+
+impl<T> std::ops::Deref for GcArray<T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        #[cfg(debug_assertions)]
+        crate::debug::poison::check_live(self.payload, std::any::type_name::<[T]>());
+        // SAFETY: a reachable array holds `len` initialised elements after its length word.
+        unsafe { std::slice::from_raw_parts((self.payload + 8) as *const T, self.len()) }
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for GcArray<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+// SAFETY: reports its own address.
+unsafe impl<T> Trace for GcArray<T> {
+    fn trace(&self, t: &mut Tracer<'_>) {
+        t.edge(self.payload)
+    }
+}
+
+/// An immutable UTF-8 string in the collected heap (noscan).
+#[derive(Clone, Copy)]
+pub struct GcStr(GcArray<u8>);
+
+impl GcStr {
+    /// Copies `s` into the heap.
+    #[track_caller]
+    pub fn new(s: &str) -> GcStr {
+        GcStr(GcArray::from_slice(s.as_bytes()))
+    }
+
+    /// The payload address.
+    pub fn addr(self) -> usize {
+        self.0.addr()
+    }
+}
+
+impl std::ops::Deref for GcStr {
+    type Target = str;
+    fn deref(&self) -> &str {
+        // SAFETY: built from a `&str` and immutable since.
+        unsafe { std::str::from_utf8_unchecked(&self.0) }
+    }
+}
+
+impl fmt::Debug for GcStr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl fmt::Display for GcStr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&**self, f)
+    }
+}
+
+impl PartialEq for GcStr {
+    fn eq(&self, o: &Self) -> bool {
+        **self == **o
+    }
+}
+impl Eq for GcStr {}
+
+// SAFETY: reports its own address.
+unsafe impl Trace for GcStr {
+    fn trace(&self, t: &mut Tracer<'_>) {
+        t.edge(self.addr())
+    }
+}
+

@@ -1,0 +1,99 @@
+//! `GcCell`: a heap pointer field that can change after allocation. The only safe way to store a
+//! pointer into an existing object (STYLE 19, DESIGN decision 4): `set` runs the write barrier
+//! before the store, and the slot is atomic because concurrent markers read it.
+//!
+//! ```compile_fail
+//! use tricolor_gc::{Gc, GcCell};
+//! // A plain `Gc` field cannot be changed through `&T`: there is no barrier-free path.
+//! fn relink(a: Gc<(Gc<u64>,)>, b: Gc<u64>) { a.0 = b; }
+//! ```
+
+use crate::object::gc::Gc;
+use crate::object::trace::{Trace, Tracer};
+use crate::sync::atomic::{AtomicUsize, Ordering};
+use std::fmt;
+
+/// A one-word pointer value that can live in a `GcCell`: `Gc<T>` or `Option<Gc<T>>`.
+///
+/// # Safety
+/// `to_word` returns a payload address or 0, and `from_word` inverts it.
+pub unsafe trait GcPtr: Copy {
+    /// The value as a word (0 for none).
+    fn to_word(self) -> usize;
+    /// # Safety
+    /// `w` came from `to_word` of the same type and the object is alive.
+    unsafe fn from_word(w: usize) -> Self;
+}
+
+// SAFETY: the payload address, never 0.
+unsafe impl<T> GcPtr for Gc<T> {
+    fn to_word(self) -> usize {
+        self.addr()
+    }
+    unsafe fn from_word(w: usize) -> Self {
+        // SAFETY: forwarded contract.
+        unsafe { Gc::from_addr(w) }
+    }
+}
+
+// SAFETY: 0 for None, the payload address otherwise.
+unsafe impl<T> GcPtr for Option<Gc<T>> {
+    fn to_word(self) -> usize {
+        self.map_or(0, |g| g.addr())
+    }
+    unsafe fn from_word(w: usize) -> Self {
+        // SAFETY: forwarded contract.
+        (w != 0).then(|| unsafe { Gc::from_addr(w) })
+    }
+}
+
+/// A mutable pointer slot inside a heap object.
+pub struct GcCell<P: GcPtr> {
+    word: AtomicUsize,
+    _marker: std::marker::PhantomData<P>,
+}
+
+// SAFETY: the slot is an atomic word; P: GcPtr values are Send/Sync when their targets are.
+unsafe impl<P: GcPtr + Send> Send for GcCell<P> {}
+// SAFETY: as above.
+unsafe impl<P: GcPtr + Sync> Sync for GcCell<P> {}
+
+impl<P: GcPtr> GcCell<P> {
+    /// A slot holding `v`.
+    pub fn new(v: P) -> GcCell<P> {
+        GcCell { word: AtomicUsize::new(v.to_word()), _marker: std::marker::PhantomData }
+    }
+
+    /// The current value.
+    #[inline]
+    pub fn get(&self) -> P {
+        // Acquire pairs with the Release in `set`: the target's initialisation is visible.
+        // SAFETY: the word was written by `new`/`set` from a `P`, and the slot is inside a
+        // reachable object, so its target is reachable too.
+        unsafe { P::from_word(self.word.load(Ordering::Acquire)) }
+    }
+
+    /// Stores `v` through the write barrier.
+    #[inline]
+    pub fn set(&self, v: P) {
+        let new = v.to_word();
+        crate::mark::barrier::write(&self.word, new);
+        // Release: the target's contents are visible to whoever loads the pointer.
+        self.word.store(new, Ordering::Release);
+    }
+}
+
+impl<P: GcPtr> fmt::Debug for GcCell<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "GcCell({:#x})", self.word.load(Ordering::Relaxed))
+    }
+}
+
+// SAFETY: reports the word it holds.
+unsafe impl<P: GcPtr> Trace for GcCell<P> {
+    #[inline]
+    fn trace(&self, t: &mut Tracer<'_>) {
+        // Relaxed: markers run with the world stopped (or, later, rely on the barrier).
+        t.edge(self.word.load(Ordering::Relaxed))
+    }
+}

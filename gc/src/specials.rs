@@ -1,0 +1,196 @@
+//! Specials: records attached to a heap object, kept in a per-span list sorted by (object
+//! offset, kind), outside the heap (reference §9.1, §10.1). Weak handles (issue 4) and cleanups
+//! (issue 5) hang here; their crates register a `SpecialKind` that says how to trace a
+//! record's data (its referents are roots: a cleanup's function and argument) and what to do
+//! when the object dies.
+//!
+//! Rules kept here:
+//! - A record is keyed by its object's slot offset in the span plus the interior offset it was
+//!   made for, so several records per object and per interior pointer coexist.
+//! - Marking traces every record's data (`trace_all`), never the object itself: a special does
+//!   not keep its object alive.
+//! - The sweeper, finding an object unmarked, removes its records and calls `on_dead` for each
+//!   in kind order (kinds registered earlier first — weak handles register before cleanups, so
+//!   a weak pointer reads empty before any cleanup of that object is queued, invariant 23).
+//! - Adding a record to an unswept span first sweeps the span (invariant 12, `ensure_swept`).
+
+use crate::collector::collector;
+use crate::heap::span::Span;
+use crate::object::trace::Tracer;
+use crate::sync::atomic::Ordering;
+use parking_lot::Mutex; // statics need a const constructor; not loom-modelled
+
+/// A kind of special record; implemented by the crates that attach data to objects.
+pub trait SpecialKind: Send + Sync + 'static {
+    /// For diagnostics.
+    fn name(&self) -> &'static str;
+    /// Reports heap pointers held in `data` (called while marking, world stopped).
+    fn trace(&self, data: usize, t: &mut Tracer<'_>);
+    /// The object at `object` (payload address) died; `interior` is the byte offset the record
+    /// was made for. Called by the sweeper with no heap lock held; must not allocate from the
+    /// collector or block.
+    fn on_dead(&self, object: usize, interior: usize, data: usize);
+}
+
+/// A registered kind's id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct KindId(u8);
+
+/// One record.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Special {
+    /// Byte offset of the object's slot from the span base.
+    slot_offset: u32,
+    /// Byte offset inside the object the record was made for.
+    interior: u32,
+    kind: KindId,
+    data: usize,
+}
+
+static KINDS: Mutex<Vec<&'static dyn SpecialKind>> = Mutex::new(Vec::new());
+/// Spans that have (or had, this cycle) specials. Under its lock; pruned by the sweeper.
+static SPANS: Mutex<Vec<&'static Span>> = Mutex::new(Vec::new());
+
+/// Registers a kind. Kinds registered earlier run their `on_dead` first for the same object.
+pub fn register_kind(k: &'static dyn SpecialKind) -> KindId {
+    let mut v = KINDS.lock();
+    assert!(v.len() < 255, "gc: too many special kinds");
+    v.push(k);
+    KindId((v.len() - 1) as u8)
+}
+
+fn kind(id: KindId) -> &'static dyn SpecialKind {
+    KINDS.lock()[id.0 as usize]
+}
+
+/// Why a special could not be attached.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NotHeap {
+    /// The address is not inside an allocated heap object.
+    NotAnObject(usize),
+}
+
+impl std::fmt::Display for NotHeap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NotHeap::NotAnObject(a) => write!(f, "{a:#x} is not inside a live heap object"),
+        }
+    }
+}
+
+impl std::error::Error for NotHeap {}
+
+/// Where a special for `addr` goes: its span, slot offset and interior offset, with the span
+/// swept for the current cycle.
+fn locate(addr: usize) -> Result<(&'static Span, u32, u32, usize), NotHeap> {
+    let c = collector();
+    let o = c.heap.arena.find_object(addr).ok_or(NotHeap::NotAnObject(addr))?;
+    crate::sweep::ensure_swept(&c.heap, o.span);
+    if !o.span.is_allocated(o.index) {
+        return Err(NotHeap::NotAnObject(addr));
+    }
+    let payload = if o.span.layout().spc.noscan() { o.slot } else { o.slot + crate::heap::HEADER };
+    let interior = addr.checked_sub(payload).ok_or(NotHeap::NotAnObject(addr))?;
+    Ok((o.span, (o.slot - o.span.base()) as u32, interior as u32, payload))
+}
+
+/// Attaches a record of `kind` with `data` to the object containing `addr`. With `unique`,
+/// returns the existing record's data instead if one of this kind exists for the same
+/// (object, interior offset). Returns (data in the list, object payload address).
+pub fn add(addr: usize, kind: KindId, data: usize, unique: bool) -> Result<(usize, usize), NotHeap> {
+    let (span, slot_offset, interior, payload) = locate(addr)?;
+    let _np = tricolor_runtime::NoPreempt::new();
+    let mut list = span.specials.lock();
+    let key = (slot_offset, interior, kind);
+    let pos = list.partition_point(|s| (s.slot_offset, s.interior, s.kind) < key);
+    if unique {
+        if let Some(s) = list.get(pos) {
+            if (s.slot_offset, s.interior, s.kind) == key {
+                return Ok((s.data, payload));
+            }
+        }
+    }
+    list.insert(pos, Special { slot_offset, interior, kind, data });
+    if !span.has_specials.swap(true, Ordering::AcqRel) {
+        SPANS.lock().push(span);
+    }
+    Ok((data, payload))
+}
+
+/// Removes the first record of `kind` for the object containing `addr` whose data satisfies
+/// `pred`; returns its data.
+pub fn remove(addr: usize, kind: KindId, mut pred: impl FnMut(usize) -> bool) -> Option<usize> {
+    let (span, slot_offset, _, _) = locate(addr).ok()?;
+    let _np = tricolor_runtime::NoPreempt::new();
+    let mut list = span.specials.lock();
+    let i = list.iter().position(|s| s.slot_offset == slot_offset && s.kind == kind && pred(s.data))?;
+    Some(list.remove(i).data)
+}
+
+/// Finds the data of a `kind` record for exactly (object, interior offset) of `addr`.
+pub fn find(addr: usize, kind: KindId) -> Option<usize> {
+    let (span, slot_offset, interior, _) = locate(addr).ok()?;
+    let _np = tricolor_runtime::NoPreempt::new();
+    let list = span.specials.lock();
+    list.iter().find(|s| s.slot_offset == slot_offset && s.interior == interior && s.kind == kind).map(|s| s.data)
+}
+
+/// Marking: trace every record's data (world stopped).
+pub(crate) fn trace_all(t: &mut Tracer<'_>) {
+    let spans: Vec<&'static Span> = SPANS.lock().clone();
+    let kinds: Vec<&'static dyn SpecialKind> = KINDS.lock().clone();
+    for span in spans {
+        for s in span.specials.lock().iter() {
+            kinds[s.kind.0 as usize].trace(s.data, t);
+        }
+    }
+}
+
+/// Sweeper: removes the records of dead objects of `span` (mark bits still hold this cycle's
+/// result) and reports them to their kinds, objects in address order, kinds in registration
+/// order. Caller owns the span for sweeping.
+pub(crate) fn sweep_span(span: &'static Span) {
+    let l = span.layout();
+    let noscan = l.spc.noscan();
+    let dead: Vec<Special> = {
+        let mut list = span.specials.lock();
+        let mut dead = Vec::new();
+        list.retain(|s| {
+            let idx = s.slot_offset as usize / l.elemsize;
+            if span.is_marked(idx) {
+                true
+            } else {
+                dead.push(*s);
+                false
+            }
+        });
+        if list.is_empty() {
+            span.has_specials.store(false, Ordering::Release);
+        }
+        dead
+    };
+    // Sorted by (slot, interior, kind); report kinds in registration order per object.
+    let mut dead = dead;
+    dead.sort_by_key(|s| (s.slot_offset, s.kind, s.interior));
+    for s in dead {
+        let slot = l.base + s.slot_offset as usize;
+        let payload = if noscan { slot } else { slot + crate::heap::HEADER };
+        kind(s.kind).on_dead(payload, s.interior as usize, s.data);
+    }
+}
+
+/// Drops spans without specials from the registry (after sweeping; world stopped or racy-safe:
+/// a span re-gaining specials re-registers itself).
+pub(crate) fn prune() {
+    SPANS.lock().retain(|s| s.has_specials.load(Ordering::Acquire));
+}
+
+/// Forgets a span being freed.
+pub(crate) fn forget(span: &'static Span) {
+    SPANS.lock().retain(|s| !std::ptr::eq(*s, span));
+}
+
+/// Total records (stats, tests).
+pub fn count() -> usize {
+    SPANS.lock().iter().map(|s| s.specials.lock().len()).sum()
+}

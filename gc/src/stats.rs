@@ -1,0 +1,135 @@
+//! Heap and collector statistics, like Go's `runtime.MemStats`, plus each cycle's record.
+
+use crate::collector::collector;
+use crate::heap::class::PAGE_SIZE;
+use crate::sync::atomic::Ordering;
+use crate::sync::Mutex;
+use std::collections::VecDeque;
+use std::time::Duration;
+
+/// Pauses kept in `MemStats::pauses`.
+const PAUSES_KEPT: usize = 256;
+
+/// One cycle's figures (also the `gctrace` line's).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct CycleStats {
+    pub(crate) n: u64,
+    pub(crate) forced: bool,
+    /// Since the collector started.
+    pub(crate) at: Duration,
+    /// Request until every P stopped.
+    pub(crate) stop: Duration,
+    /// Marking (world stopped).
+    pub(crate) mark: Duration,
+    /// Mark termination until restart.
+    pub(crate) term: Duration,
+    /// The whole stop-the-world pause.
+    pub(crate) pause: Duration,
+    pub(crate) heap0: usize,
+    pub(crate) heap1: usize,
+    pub(crate) marked: usize,
+    pub(crate) scanned: usize,
+    pub(crate) stack_bytes: usize,
+    pub(crate) goal: usize,
+    pub(crate) procs: usize,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    num_gc: u64,
+    num_forced: u64,
+    pause_total: Duration,
+    pauses: VecDeque<Duration>,
+    gc_cpu: Duration,
+    last: CycleStats,
+}
+
+/// Accumulated statistics.
+#[derive(Debug, Default)]
+pub(crate) struct Stats {
+    inner: Mutex<Inner>,
+}
+
+impl Stats {
+    pub(crate) fn record(&self, c: &CycleStats) {
+        let mut s = self.inner.lock();
+        s.num_gc += 1;
+        s.num_forced += c.forced as u64;
+        s.pause_total += c.pause;
+        if s.pauses.len() == PAUSES_KEPT {
+            s.pauses.pop_front();
+        }
+        s.pauses.push_back(c.pause);
+        // Every P is stopped for the whole pause and marks during it.
+        s.gc_cpu += c.pause * c.procs as u32;
+        s.last = c.clone();
+    }
+
+    /// GC CPU time so far.
+    pub(crate) fn gc_cpu(&self) -> Duration {
+        self.inner.lock().gc_cpu
+    }
+}
+
+/// A snapshot of heap and collector statistics.
+#[derive(Clone, Debug, Default)]
+pub struct MemStats {
+    /// Bytes of objects allocated and not yet found dead (estimate: marked at the last cycle
+    /// plus allocation since, counting whole cached spans).
+    pub heap_alloc: usize,
+    /// Bytes in spans holding objects.
+    pub heap_inuse: usize,
+    /// Bytes of free heap pages returned to the OS.
+    pub heap_released: usize,
+    /// Bytes of heap address space committed (in use, free and released).
+    pub heap_sys: usize,
+    /// The live heap size at which the next collection starts.
+    pub heap_goal: usize,
+    /// Live bytes found by the last mark.
+    pub last_marked: usize,
+    /// Completed collections.
+    pub num_gc: u64,
+    /// Of which forced by `collect()`.
+    pub num_forced_gc: u64,
+    /// Total stop-the-world pause time.
+    pub pause_total: Duration,
+    /// The last collection's pause.
+    pub last_pause: Duration,
+    /// The most recent pauses (up to 256), oldest first.
+    pub pauses: Vec<Duration>,
+    /// Fraction of the process's available CPU (procs × wall time) spent collecting.
+    pub gc_cpu_fraction: f64,
+    /// Objects allocated, ever.
+    pub mallocs: u64,
+    /// Objects freed, ever.
+    pub frees: u64,
+    /// The memory limit (`usize::MAX`: none).
+    pub memory_limit: usize,
+    /// The GC percent (negative: automatic collection off).
+    pub gc_percent: i64,
+}
+
+/// Reads the current statistics.
+pub fn read() -> MemStats {
+    let c = collector();
+    let s = c.stats.inner.lock();
+    let wall = c.start.elapsed().as_secs_f64() * tricolor_runtime::hooks::procs() as f64;
+    MemStats {
+        heap_alloc: c.heap.counters.live.load(Ordering::Relaxed),
+        heap_inuse: c.heap.counters.inuse_pages.load(Ordering::Relaxed) * PAGE_SIZE,
+        heap_released: c.heap.released_pages() * PAGE_SIZE,
+        heap_sys: c.heap.committed(),
+        heap_goal: c.pacer.goal(),
+        last_marked: c.pacer.heap_marked.load(Ordering::Relaxed),
+        num_gc: s.num_gc,
+        num_forced_gc: s.num_forced,
+        pause_total: s.pause_total,
+        last_pause: s.last.pause,
+        pauses: s.pauses.iter().copied().collect(),
+        gc_cpu_fraction: if wall > 0.0 { s.gc_cpu.as_secs_f64() / wall } else { 0.0 },
+        mallocs: c.heap.counters.mallocs.load(Ordering::Relaxed) as u64,
+        frees: c.heap.counters.frees.load(Ordering::Relaxed) as u64,
+        memory_limit: c.pacer.memory_limit.load(Ordering::Relaxed),
+        gc_percent: c.pacer.gc_percent.load(Ordering::Relaxed),
+    }
+}

@@ -1,0 +1,3 @@
+//! In-crate tests: loom models (need pub(crate) items).
+#[cfg(loom)]
+mod loom_lfstack;
