@@ -3,7 +3,7 @@
 //! Each workload's measured work lives in one module here, so the criterion bench
 //! (`benches/<id>_<name>.rs`, small batches for regression tracking) and the workload binary
 //! (`src/bin/<id>.rs`, the full-size run compared with the peers by `run.sh`) time the same
-//! code. The peers' programs (`peers/go`, later `peers/bdwgc`) mirror these modules line for
+//! code. The peers' programs (`peers/go`, `peers/bdwgc`) mirror these modules line for
 //! line; a comment at each kernel says what its peer does.
 //!
 //! - `report.rs`: the `metric <name> <value> <unit>` lines `run.sh` reads.

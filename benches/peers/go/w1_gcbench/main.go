@@ -13,7 +13,7 @@
 // all depths), peak_rss (VmHWM, KiB), gc_count (completed GC cycles, runtime.MemStats.NumGC).
 // The per-depth times of the original's output are printed as `info` lines.
 //
-// Usage: w1_gcbench [-quick]   (-quick is accepted and changes nothing: W1 takes about a
+// Usage: w1_gcbench [-quick]   (-quick is accepted and changes nothing: W1 takes under a
 // second at full size, so the smoke test runs it as defined)
 package main
 
