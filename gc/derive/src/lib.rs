@@ -83,7 +83,7 @@ mod tests;
 ///
 /// # Example
 ///
-/// ```text
+/// ```
 /// use tricolor_gc::{Gc, Trace};
 ///
 /// #[derive(Trace)]
@@ -94,16 +94,66 @@ mod tests;
 /// }
 ///
 /// #[derive(Trace)]
-/// #[trace(crate = "::tricolor::gc")] // only when the Cargo.toml lookup cannot find it
+/// #[trace(crate = "tricolor_gc")] // only where the Cargo.toml lookup cannot find the crate
 /// enum Value<T> {
 ///     Nil,
 ///     Int(i64),
 ///     Pair { car: Gc<T>, cdr: Gc<T> },
 /// }
+///
+/// #[derive(Trace)]
+/// struct Point {
+///     x: f64,
+///     y: f64,
+/// }
+///
+/// assert!(!Node::NO_TRACE);
+/// assert!(!<Value<Point> as Trace>::NO_TRACE);
+/// assert!(Point::NO_TRACE); // allocated in spans the collector never scans
 /// ```
 ///
-/// Runnable examples live with the trait in `tricolor-gc`, which re-exports this macro (this
-/// crate cannot run them: it sits below `tricolor-gc` in the dependency graph).
+/// # Refused at compile time
+///
+/// A union (the collector could not tell which field is live):
+///
+/// ```compile_fail
+/// use tricolor_gc::Trace;
+/// #[derive(Trace)] // error: unions cannot be traced
+/// union Word {
+///     addr: usize,
+///     bits: u64,
+/// }
+/// ```
+///
+/// A field whose type does not implement `Trace` (reported at the field):
+///
+/// ```compile_fail,E0277
+/// use tricolor_gc::{Gc, Trace};
+/// struct NotTrace(u32);
+/// #[derive(Trace)]
+/// struct Holder {
+///     p: Gc<u64>,
+///     bad: NotTrace, // error[E0277]: the trait bound `NotTrace: Trace` is not satisfied
+/// }
+/// ```
+///
+/// A skip attribute, or any key but `crate`:
+///
+/// ```compile_fail
+/// use tricolor_gc::{Gc, Trace};
+/// #[derive(Trace)]
+/// struct S {
+///     #[trace(skip)] // error: #[trace] is not allowed on a field
+///     p: Gc<u64>,
+/// }
+/// ```
+///
+/// ```compile_fail
+/// use tricolor_gc::Trace;
+/// #[derive(Trace)]
+/// #[trace(ignore)] // error: unknown #[trace(...)] key `ignore`
+/// struct S(u64);
+/// ```
 #[proc_macro_derive(Trace, attributes(trace))]
 pub fn derive_trace(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);

@@ -1,6 +1,7 @@
 //! Unit tests of the expansion's shape (token strings) and of the checks that refuse input.
-//! Behaviour (what `trace` reports, `NO_TRACE` values, rustc's messages) is tested by
-//! compiling derived types against `tricolor-gc`, in `tests/derive.rs`.
+//! Behaviour is tested against the real `tricolor-gc`: `NO_TRACE` values and what survives a
+//! collection in `tests/derive.rs`, rustc's refusals in the `compile_fail` examples of
+//! `lib.rs`.
 
 use crate::expand::{derive, Params};
 use syn::{parse_quote, DeriveInput, Type};
