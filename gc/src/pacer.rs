@@ -41,7 +41,8 @@ impl Pacer {
             usize::MAX
         } else {
             let pct = pct as usize;
-            (marked + marked / 100 * pct).max(HEAP_MIN / 100 * pct.max(1))
+            let grow = (marked as u128 * pct as u128 / 100).min(usize::MAX as u128) as usize;
+            marked.saturating_add(grow).max(HEAP_MIN.saturating_mul(pct) / 100)
         };
         let limit = self.memory_limit.load(Ordering::Relaxed);
         if limit != usize::MAX {

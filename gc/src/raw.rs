@@ -108,7 +108,7 @@ fn pointer_slot(object: usize, offset: usize) -> Result<&'static AtomicUsize, Ra
         return Err(RawError::OffsetOutOfBounds { object, offset, size: ty.size });
     }
     let is_ptr = match ty.layout {
-        Layout::Words(bits) => offset % 8 == 0 && bits.get(offset / 64 / 8).is_some_and(|w| w >> (offset / 8 % 64) & 1 == 1),
+        Layout::Words(bits) => offset.is_multiple_of(8) && bits.get(offset / 64 / 8).is_some_and(|w| w >> (offset / 8 % 64) & 1 == 1),
         _ => false,
     };
     if !is_ptr {

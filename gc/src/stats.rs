@@ -45,9 +45,15 @@ struct Inner {
 }
 
 /// Accumulated statistics.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Stats {
     inner: Mutex<Inner>,
+}
+
+impl Default for Stats {
+    fn default() -> Self {
+        Stats { inner: Mutex::new(Inner::default()) }
+    }
 }
 
 impl Stats {
@@ -81,6 +87,8 @@ pub struct MemStats {
     pub heap_inuse: usize,
     /// Bytes of free heap pages returned to the OS.
     pub heap_released: usize,
+    /// Bytes of free heap pages (released or not).
+    pub heap_idle: usize,
     /// Bytes of heap address space committed (in use, free and released).
     pub heap_sys: usize,
     /// The live heap size at which the next collection starts.
@@ -118,6 +126,7 @@ pub fn read() -> MemStats {
         heap_alloc: c.heap.counters.live.load(Ordering::Relaxed),
         heap_inuse: c.heap.counters.inuse_pages.load(Ordering::Relaxed) * PAGE_SIZE,
         heap_released: c.heap.released_pages() * PAGE_SIZE,
+        heap_idle: c.heap.free_pages() * PAGE_SIZE,
         heap_sys: c.heap.committed(),
         heap_goal: c.pacer.goal(),
         last_marked: c.pacer.heap_marked.load(Ordering::Relaxed),
@@ -127,7 +136,7 @@ pub fn read() -> MemStats {
         last_pause: s.last.pause,
         pauses: s.pauses.iter().copied().collect(),
         gc_cpu_fraction: if wall > 0.0 { s.gc_cpu.as_secs_f64() / wall } else { 0.0 },
-        mallocs: c.heap.counters.mallocs.load(Ordering::Relaxed) as u64,
+        mallocs: c.heap.mallocs(),
         frees: c.heap.counters.frees.load(Ordering::Relaxed) as u64,
         memory_limit: c.pacer.memory_limit.load(Ordering::Relaxed),
         gc_percent: c.pacer.gc_percent.load(Ordering::Relaxed),

@@ -31,7 +31,7 @@ pub(crate) fn line(c: &Collector, s: &CycleStats) -> String {
     let wall = c.start.elapsed().as_secs_f64() * s.procs as f64;
     let u = if wall > 0.0 { c.stats.gc_cpu().as_secs_f64() / wall * 100.0 } else { 0.0 };
     format!(
-        "gc {} @{:.3}s {:.0}%: {}+{}+{} ms clock, {}+0/{}/0+{} ms cpu, {}->{}->{} MB, {} MB goal, {} MB stacks, 0 MB globals, {} P{}",
+        "gc {} @{:.3}s {:.0}%: {}+{}+{} ms clock, {}+0/{}/0+{} ms cpu, {}->{}->{} MB, {} MB goal, {} MB stacks, 0 MB globals, {} MB scanned, {} P{}",
         s.n,
         s.at.as_secs_f64(),
         u,
@@ -46,6 +46,7 @@ pub(crate) fn line(c: &Collector, s: &CycleStats) -> String {
         mb(s.marked),
         if s.goal == usize::MAX { "∞".to_string() } else { mb(s.goal).to_string() },
         mb(s.stack_bytes),
+        mb(s.scanned),
         s.procs,
         if s.forced { " (forced)" } else { "" }
     )

@@ -25,6 +25,7 @@ pub(crate) fn fill(slot: usize, len: usize, noscan: bool) {
 }
 
 /// Debug builds: panics if `payload` is not a live object while `poisonfree` is on.
+#[cfg_attr(not(debug_assertions), allow(dead_code))]
 #[inline]
 pub(crate) fn check_live(payload: usize, type_name: &str) {
     let c = collector();
@@ -35,6 +36,7 @@ pub(crate) fn check_live(payload: usize, type_name: &str) {
 }
 
 #[cold]
+#[cfg_attr(not(debug_assertions), allow(dead_code))]
 fn check_live_slow(payload: usize, type_name: &str) {
     let c = collector();
     let Some(o) = c.heap.arena.find_object(payload) else {

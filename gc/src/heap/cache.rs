@@ -16,9 +16,9 @@ pub(crate) struct PCache {
     pub(crate) alloc: [Option<&'static Span>; NUM_SPAN_CLASSES],
 }
 
-/// A cache in its slot of the per-P array.
+/// A cache in its slot of the per-P array, with its allocation counter (readable by anyone).
 #[derive(Debug)]
-pub(crate) struct CacheCell(UnsafeCell<PCache>);
+pub(crate) struct CacheCell(UnsafeCell<PCache>, pub(crate) crate::sync::atomic::AtomicU64);
 
 // SAFETY: each cell is touched only by the goroutine holding its P with preemption disabled
 // (`NoPreempt`), or by the stop-the-world caller while every P is stopped.
@@ -28,7 +28,7 @@ unsafe impl Send for CacheCell {}
 
 impl CacheCell {
     pub(crate) fn new() -> CacheCell {
-        CacheCell(UnsafeCell::new(PCache { alloc: [None; NUM_SPAN_CLASSES] }))
+        CacheCell(UnsafeCell::new(PCache { alloc: [None; NUM_SPAN_CLASSES] }), crate::sync::atomic::AtomicU64::new(0))
     }
 
     /// Access to the cache.
@@ -40,6 +40,15 @@ impl CacheCell {
     pub(crate) unsafe fn with<R>(&self, f: impl FnOnce(&mut PCache) -> R) -> R {
         // SAFETY: exclusivity per the contract above.
         self.0.with_mut(|c| f(unsafe { &mut *c }))
+    }
+}
+
+impl CacheCell {
+    /// Counts one allocation. Owner only: load + store (no lock prefix); Relaxed, stats only.
+    #[inline]
+    pub(crate) fn count_malloc(&self) {
+        let n = self.1.load(crate::sync::atomic::Ordering::Relaxed);
+        self.1.store(n + 1, crate::sync::atomic::Ordering::Relaxed);
     }
 }
 

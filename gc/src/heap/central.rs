@@ -108,12 +108,6 @@ impl Central {
         l.partial[unswept(sg)].pop().or_else(|| l.full[unswept(sg)].pop())
     }
 
-    /// Whether unswept spans remain (racy hint).
-    pub(crate) fn has_unswept(&self, sg: u32) -> bool {
-        let l = self.lists.lock();
-        !l.partial[unswept(sg)].is_empty() || !l.full[unswept(sg)].is_empty()
-    }
-
     /// Every span on the lists (stop-the-world only: checkmark and stats).
     pub(crate) fn for_each_span(&self, mut f: impl FnMut(&'static Span)) {
         let l = self.lists.lock();

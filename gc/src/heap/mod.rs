@@ -28,8 +28,7 @@ use pages::PageAlloc;
 use pool::SpanPool;
 use span::{Span, SpanClass};
 use std::fmt;
-use tricolor_runtime::hooks::{current_proc, NoProc};
-use tricolor_runtime::NoPreempt;
+use tricolor_runtime::hooks::{pin_proc, NoProc};
 
 /// Header bytes before the payload of a scan object.
 pub(crate) const HEADER: usize = 8;
@@ -109,8 +108,6 @@ pub(crate) struct HeapCounters {
     pub(crate) live: AtomicUsize,
     /// Pages in in-use spans.
     pub(crate) inuse_pages: AtomicUsize,
-    /// Objects allocated, ever.
-    pub(crate) mallocs: AtomicUsize,
     /// Objects freed by sweeping, ever.
     pub(crate) frees: AtomicUsize,
 }
@@ -159,30 +156,59 @@ impl Heap {
 
     /// Allocates one object with a `ty` header (unless noscan) and `size` payload bytes, zeroed.
     /// Returns the payload address and whether the caller should start a collection.
-    #[inline]
+    ///
+    /// The fast path (a free slot in this P's cached span) is inlined into every allocation
+    /// site; everything else is in `alloc_slow`.
+    #[inline(always)]
     pub(crate) fn alloc(&self, ty: &'static TypeInfo, size: usize, noscan: bool) -> Result<(usize, bool), AllocError> {
+        let total = size.max(1) + if noscan { 0 } else { HEADER };
+        if total <= MAX_SMALL {
+            if let Ok((np, p)) = pin_proc() {
+                let spc = SpanClass::new(class_for(total), noscan);
+                let cell = &self.caches[p.0];
+                // SAFETY: we hold P `p` with preemption disabled.
+                let slot = unsafe { cell.with(|c| c.span(spc).and_then(|s| s.next_free().map(|i| (s, i)))) };
+                if let Some((span, idx)) = slot {
+                    let l = span.layout();
+                    let slot = l.base + idx * l.elemsize;
+                    if span.needzero.load(Ordering::Relaxed) {
+                        zero_slot(slot, l.elemsize);
+                    }
+                    cell.count_malloc();
+                    let payload = publish(slot, ty, noscan);
+                    drop(np);
+                    return Ok((payload, false));
+                }
+            }
+        }
+        self.alloc_slow(ty, size, noscan)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn alloc_slow(&self, ty: &'static TypeInfo, size: usize, noscan: bool) -> Result<(usize, bool), AllocError> {
         if size > MAX_OBJECT {
             return Err(AllocError::TooLarge { requested: size });
         }
         let total = size.max(1) + if noscan { 0 } else { HEADER };
-        let np = NoPreempt::new();
-        let p = current_proc(&np).map_err(AllocError::NoProc)?;
+        let (np, p) = pin_proc().map_err(AllocError::NoProc)?;
+        let cell = &self.caches[p.0];
         let (slot, refilled) = if total <= MAX_SMALL {
             let spc = SpanClass::new(class_for(total), noscan);
             // SAFETY: we hold P `p` with preemption disabled.
-            unsafe { self.caches[p.0].with(|c| self.alloc_small(c, spc)) }?
+            unsafe { cell.with(|c| self.alloc_small(c, spc)) }?
         } else {
             (self.alloc_large(total, noscan)?, true)
         };
-        self.counters.mallocs.fetch_add(1, Ordering::Relaxed);
-        let payload = if noscan { slot } else { slot + HEADER };
-        if !noscan {
-            // Release: the zeroed payload is visible before the header says the object exists
-            // (invariant 21).
-            header(slot).store(ty as *const TypeInfo as usize, Ordering::Release);
-        }
+        cell.count_malloc();
+        let payload = publish(slot, ty, noscan);
         drop(np);
         Ok((payload, refilled))
+    }
+
+    /// Objects allocated, ever (sum of the per-P counters).
+    pub(crate) fn mallocs(&self) -> u64 {
+        self.caches.iter().map(|c| c.1.load(Ordering::Relaxed)).sum()
     }
 
     /// Small allocation: the fast path in the cached span, else `refill`.
@@ -210,9 +236,7 @@ impl Heap {
         let l = span.layout();
         let slot = l.base + idx * l.elemsize;
         if span.needzero.load(Ordering::Relaxed) {
-            // SAFETY: the slot is free (just handed out by the span's cursor) and inside the
-            // span's committed pages; nobody else references it.
-            unsafe { std::ptr::write_bytes(slot as *mut u8, 0, l.elemsize) };
+            zero_slot(slot, l.elemsize);
         }
         Ok((slot, refilled))
     }
@@ -344,6 +368,18 @@ impl Heap {
         n
     }
 
+    /// Free pages (released or not).
+    pub(crate) fn free_pages(&self) -> usize {
+        self.locked.lock().pages.free_pages()
+    }
+
+    /// Checks the page allocator's invariants (debug builds, at every collection).
+    pub(crate) fn check_pages(&self) {
+        let l = self.locked.lock();
+        l.pages.check_invariants();
+        assert_eq!(l.pages.total_pages() * PAGE_SIZE, l.committed, "gc: page allocator lost track of committed pages");
+    }
+
     /// Free pages currently returned to the OS (never-touched ones included).
     pub(crate) fn released_pages(&self) -> usize {
         self.locked.lock().pages.scavenged_pages()
@@ -354,9 +390,33 @@ impl Heap {
         self.locked.lock().committed
     }
 
-    /// Span records made (metadata overhead).
-    pub(crate) fn span_records(&self) -> usize {
-        self.locked.lock().pool.allocated()
+}
+
+/// Zeroes a free slot we just took. Small slots with word stores (no memset call).
+#[inline(always)]
+fn zero_slot(slot: usize, len: usize) {
+    if len <= 64 {
+        for i in 0..len / 8 {
+            // SAFETY: the slot is free (just handed out by its span's cursor), 8-aligned, inside
+            // committed heap pages; nobody else references it.
+            unsafe { ((slot + i * 8) as *mut u64).write(0) };
+        }
+    } else {
+        // SAFETY: as above.
+        unsafe { std::ptr::write_bytes(slot as *mut u8, 0, len) };
+    }
+}
+
+/// Writes the header of a new scan object and returns its payload address.
+#[inline(always)]
+fn publish(slot: usize, ty: &'static TypeInfo, noscan: bool) -> usize {
+    if noscan {
+        slot
+    } else {
+        // Release: the zeroed payload is visible before the header says the object exists
+        // (invariant 21).
+        header(slot).store(ty as *const TypeInfo as usize, Ordering::Release);
+        slot + HEADER
     }
 }
 

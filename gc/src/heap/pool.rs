@@ -9,7 +9,6 @@ use super::span::Span;
 #[derive(Debug, Default)]
 pub(crate) struct SpanPool {
     free: Vec<&'static Span>,
-    allocated: usize,
 }
 
 impl SpanPool {
@@ -19,7 +18,6 @@ impl SpanPool {
             return s;
         }
         let chunk: &'static [Span] = Box::leak((0..64).map(|_| Span::new()).collect::<Vec<_>>().into_boxed_slice());
-        self.allocated += chunk.len();
         self.free.extend(chunk.iter().skip(1));
         &chunk[0]
     }
@@ -29,8 +27,4 @@ impl SpanPool {
         self.free.push(s);
     }
 
-    /// Records ever made (for stats: metadata overhead).
-    pub(crate) fn allocated(&self) -> usize {
-        self.allocated
-    }
 }

@@ -282,7 +282,10 @@ impl Span {
         });
         if found.is_some() {
             self.freeindex.store(fi as u32, Ordering::Relaxed);
-            self.alloc_count.fetch_add(1, Ordering::Relaxed);
+            // Load + store: holder-owned, no RMW needed (readers only race benignly, under the
+            // central lock or with the world stopped).
+            let n = self.alloc_count.load(Ordering::Relaxed);
+            self.alloc_count.store(n + 1, Ordering::Relaxed);
         } else {
             self.freeindex.store(nelems as u32, Ordering::Relaxed);
         }

@@ -180,7 +180,7 @@ impl Worker {
                 while let Some(slot) = self.gcw.get(self.lists) {
                     self.scan_object(slot);
                     n = n.wrapping_add(1);
-                    if n % 64 == 0 {
+                    if n.is_multiple_of(64) {
                         self.gcw.balance(self.lists);
                     }
                 }

@@ -27,7 +27,7 @@ pub(crate) struct LfNode {
 }
 
 fn pack(node: usize, cnt: u64) -> u64 {
-    debug_assert!(node % 8 == 0 && (node as u64) < 1 << 48, "gc: lfstack node {node:#x} cannot be packed");
+    debug_assert!(node.is_multiple_of(8) && (node as u64) < 1 << 48, "gc: lfstack node {node:#x} cannot be packed");
     ((node as u64 >> 3) << CNT_BITS) | (cnt & CNT_MASK)
 }
 

@@ -3,7 +3,6 @@
 //! in noscan spans; others carry an `Array` header the marker walks element by element.
 
 use crate::heap::AllocError;
-use crate::object::gc::Gc;
 use crate::object::trace::{Trace, Tracer};
 use crate::object::type_info::{GcType, Layout, TypeInfo, TypeName};
 use std::fmt;

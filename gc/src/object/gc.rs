@@ -51,6 +51,7 @@ impl<T: Trace> Gc<T> {
     /// address space): the message names the cause and prints the heap statistics. Use
     /// `try_new` to handle these as values.
     #[track_caller]
+    #[inline]
     pub fn new(value: T) -> Gc<T> {
         match Self::try_new(value) {
             Ok(g) => g,
@@ -59,6 +60,7 @@ impl<T: Trace> Gc<T> {
     }
 
     /// Allocates `value`, or says why it cannot.
+    #[inline]
     pub fn try_new(value: T) -> Result<Gc<T>, AllocError> {
         const {
             assert!(

@@ -18,7 +18,6 @@ pub(crate) struct RootTable {
 type Scanner = Box<dyn Fn(&mut Tracer<'_>) + Send + Sync>;
 
 /// Roots known to the collector.
-#[derive(Default)]
 pub(crate) struct Roots {
     table: Mutex<RootTable>,
     scanners: Mutex<Vec<Option<Scanner>>>,
@@ -27,6 +26,12 @@ pub(crate) struct Roots {
 impl fmt::Debug for Roots {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Roots").finish_non_exhaustive()
+    }
+}
+
+impl Default for Roots {
+    fn default() -> Self {
+        Roots { table: Mutex::new(RootTable::default()), scanners: Mutex::new(Vec::new()) }
     }
 }
 
@@ -68,6 +73,7 @@ impl Roots {
     }
 
     /// Live root handles.
+    #[allow(dead_code)] // used by tests and diagnostics
     pub(crate) fn handle_count(&self) -> usize {
         let t = self.table.lock();
         t.slots.len() - t.free.len()

@@ -17,6 +17,11 @@ use crate::mark::Worker;
 ///    world is stopped, on any thread.
 ///
 /// Prefer `#[derive(Trace)]`, which upholds all three.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot live in the collected heap: it does not implement `Trace`",
+    label = "not `Trace`",
+    note = "derive it with `#[derive(Trace)]`; types owning Rust resources (Vec, String, Box) cannot be traced: use GcArray/GcStr/Gc fields, or attach the resource with a cleanup"
+)]
 pub unsafe trait Trace {
     /// True if values of this type never hold `Gc` pointers.
     const NO_TRACE: bool = false;
@@ -67,6 +72,12 @@ no_trace!(
     std::num::NonZeroU32, std::num::NonZeroU64, std::num::NonZeroUsize,
     std::time::Duration,
 );
+
+// SAFETY: holds nothing.
+unsafe impl<T: ?Sized> Trace for std::marker::PhantomData<T> {
+    const NO_TRACE: bool = true;
+    fn trace(&self, _: &mut Tracer<'_>) {}
+}
 
 // SAFETY: a shared reference to 'static data is not a heap pointer.
 unsafe impl<T: ?Sized + Sync> Trace for &'static T {

@@ -29,7 +29,7 @@ pub struct TypeInfo {
 }
 
 /// Where an object's pointers are.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Debug)]
 pub enum Layout {
     /// No pointers.
     NoScan,

@@ -97,10 +97,10 @@ pub(crate) fn sweepone(heap: &Heap) -> bool {
 
 /// Sweeps everything left from the last cycle (the start of a collection, and `collect()`).
 pub(crate) fn sweep_all(heap: &Heap) -> usize {
-    let mut n = 0;
+    let mut n: usize = 0;
     while sweepone(heap) {
         n += 1;
-        if n % 64 == 0 {
+        if n.is_multiple_of(64) {
             tricolor_runtime::safepoint();
         }
     }
@@ -134,7 +134,7 @@ pub(crate) fn start_background(heap: &'static Heap) -> tricolor_runtime::gsync::
             let mut n = 0u32;
             while sweepone(heap) {
                 n += 1;
-                if n % 10 == 0 {
+                if n.is_multiple_of(10) {
                     tricolor_runtime::yield_now();
                 }
             }

@@ -1,3 +1,4 @@
+#![allow(dead_code, unused_imports)] // shared shape with the runtime's façade
 //! The loom branch of the façade.
 
 pub(crate) mod atomic {

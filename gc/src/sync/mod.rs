@@ -15,4 +15,5 @@ mod loom_impl;
 #[cfg(loom)]
 use loom_impl as imp;
 
+#[allow(unused_imports)] // the façade offers what the runtime's does; not every item is used yet
 pub(crate) use imp::{atomic, cell, spin_loop, thread_yield, Mutex, MutexGuard};

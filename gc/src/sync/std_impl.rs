@@ -1,3 +1,4 @@
+#![allow(dead_code, unused_imports)] // shared shape with the runtime's façade
 //! The std branch of the façade: std atomics, parking_lot locks, and an `UnsafeCell` with loom's
 //! `with`/`with_mut` shape.
 
