@@ -5,6 +5,8 @@
 //! This facade re-exports the layers (see `ARCHITECTURE.md`):
 //!
 //! - [`runtime`]: goroutines, Ps and Ms, channels, mutexes, timers, stop-the-world.
+//! - [`gc`]: the collected heap — `Gc<T>`, `#[derive(Trace)]`, `GcCell`, `GcArray`, `Root`,
+//!   `collect()`, statistics, and the raw API for VMs.
 //!
 //! ```
 //! use tricolor::runtime::{block_on, go, gsync::chan};
@@ -23,4 +25,5 @@
 
 #![warn(missing_docs)]
 
+pub use tricolor_gc as gc;
 pub use tricolor_runtime as runtime;
