@@ -6,10 +6,18 @@
 //! code. The peers' programs (`peers/go`, `peers/bdwgc`) mirror these modules line for
 //! line; a comment at each kernel says what its peer does.
 //!
-//! - `report.rs`: the `metric <name> <value> <unit>` lines `run.sh` reads.
+//! - `report.rs`: the `metric <name> <value> <unit>` lines `run.sh` reads, peak RSS.
+//! - `w1.rs`: W1 "GCBench" (Boehm's GCBench: stretch, long-lived, top-down and bottom-up trees).
+//! - `w2.rs`: W2 "binary-trees" (the Benchmarks Game program, single-threaded).
+//! - `w3.rs`: W3 "alloc" (16 B / 64 B / 512 B allocation with a ring of 1,000 roots).
+//! - `w7.rs`: W7 "mark" (full-collection mark rate, random and local links).
 //! - `w8.rs`: W8 "sched" kernels: spawn+join, channel ping-pong, yield, timer reset.
 
 #![warn(missing_docs)]
 
 pub mod report;
+pub mod w1;
+pub mod w2;
+pub mod w3;
+pub mod w7;
 pub mod w8;

@@ -23,3 +23,24 @@ pub fn metric(name: &str, value: f64, unit: &str) {
 pub fn ns_per_op(name: &str, elapsed: Duration, ops: u64) {
     metric(name, elapsed.as_nanos() as f64 / ops.max(1) as f64, "ns/op");
 }
+
+/// Prints a duration as a `ms` metric (the peers' `peer.Ms` / `peer_metric(.., "ms")`).
+pub fn ms(name: &str, elapsed: Duration) {
+    metric(name, elapsed.as_secs_f64() * 1e3, "ms");
+}
+
+/// `VmHWM` from `/proc/self/status`: the most resident memory the process has had so far, in
+/// KiB (0 if the file cannot be read), as the peers read it.
+pub fn peak_rss_kib() -> u64 {
+    let Ok(s) = std::fs::read_to_string("/proc/self/status") else { return 0 };
+    s.lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+/// Prints `peak_rss_kib` as the `peak_rss` metric in KiB.
+pub fn peak_rss() {
+    metric("peak_rss", peak_rss_kib() as f64, "KiB");
+}
