@@ -45,9 +45,9 @@ pub(crate) fn unmarked(o: ObjRef) -> ! {
         }
     };
     let payload = if l.spc.noscan() { o.slot } else { o.slot + HEADER };
-    panic!(
-        "gc: checkmark found unmarked object {payload:#x} of type {ty} ({} bytes, slot {} of {:?}): \
+    crate::debug::fatal(format_args!(
+        "checkmark found unmarked object {payload:#x} of type {ty} ({} bytes, slot {} of {:?}): \
          concurrent/parallel marking missed a reachable object",
         l.elemsize, o.index, o.span
-    );
+    ));
 }

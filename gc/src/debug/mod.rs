@@ -2,6 +2,14 @@
 //! `gctrace.rs`), `gccheckmark=1` (verify marking, `checkmark.rs`), `poisonfree=1` (fill freed
 //! objects, catch use after free, `poison.rs`).
 
+/// A broken collector invariant: print `fatal error: gc: ...` and abort (Go's `throw`). The
+/// heap cannot be trusted after one, so unwinding into user code would only hide it.
+#[cold]
+pub(crate) fn fatal(msg: std::fmt::Arguments<'_>) -> ! {
+    eprintln!("fatal error: gc: {msg}");
+    std::process::abort()
+}
+
 pub(crate) mod checkmark;
 pub(crate) mod gctrace;
 pub(crate) mod poison;

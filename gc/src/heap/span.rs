@@ -308,6 +308,27 @@ impl Span {
         live
     }
 
+    /// Allocated slots: everything below `freeindex`, plus the alloc bits above it (one popcount
+    /// per bitmap word, for the sweeper).
+    pub(crate) fn allocated_count(&self) -> u32 {
+        let nelems = self.layout().nelems as usize;
+        let fi = (self.freeindex.load(Ordering::Relaxed) as usize).min(nelems);
+        let mut n = fi as u32;
+        for w in 0..nelems.div_ceil(64) {
+            let mut bits = self.alloc_bits[w].load(Ordering::Relaxed);
+            let lo = w * 64;
+            if fi > lo {
+                // Slots below freeindex are counted already.
+                bits &= if fi - lo >= 64 { 0 } else { !0u64 << (fi - lo) };
+            }
+            if nelems - lo < 64 {
+                bits &= (1u64 << (nelems - lo)) - 1;
+            }
+            n += bits.count_ones();
+        }
+        n
+    }
+
     /// Whether a free slot remains.
     pub(crate) fn has_free(&self) -> bool {
         self.alloc_count.load(Ordering::Relaxed) < self.layout().nelems
@@ -352,11 +373,13 @@ mod tests {
                     assert!(s.try_mark(i));
                 }
             }
+            assert_eq!(s.allocated_count() as usize, n);
             let live = s.reset_after_sweep() as usize;
             let free: Vec<usize> = std::iter::from_fn(|| s.next_free()).collect();
             let want: Vec<usize> = (0..n).filter(|i| !(i % 3 == 0 || (64..128).contains(i))).collect();
             assert_eq!(free, want, "class {class} after sweep");
             assert_eq!(live + free.len(), n);
+            assert_eq!(s.allocated_count() as usize, n);
             for i in 0..n {
                 assert!(s.is_allocated(i));
             }

@@ -196,10 +196,10 @@ impl Worker {
 
 #[cold]
 fn bad_pointer(addr: usize, o: ObjRef) -> ! {
-    panic!(
-        "gc: found pointer to free object {addr:#x} (slot {:#x}, {:?}): a Gc outlived its object — \
+    crate::debug::fatal(format_args!(
+        "found pointer to free object {addr:#x} (slot {:#x}, {:?}): a Gc outlived its object — \
          it was kept only in memory the collector does not scan (wrap it in a Root), or the raw \
          API stored a dangling address",
         o.slot, o.span
-    )
+    ))
 }

@@ -46,6 +46,9 @@ pub(crate) struct Marker {
     workers: OnceLock<Box<[Mutex<Worker>]>>,
     nwait: AtomicUsize,
     root_next: AtomicUsize,
+    /// Set when a worker unwinds (a user `Trace` impl or root scanner panicked): the others
+    /// stop waiting for it, so the panic reaches the stopper instead of hanging the mark.
+    aborted: crate::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for Marker {
@@ -67,7 +70,13 @@ pub(crate) struct MarkResult {
 
 impl Marker {
     pub(crate) fn new() -> Marker {
-        Marker { lists: OnceLock::new(), workers: OnceLock::new(), nwait: AtomicUsize::new(0), root_next: AtomicUsize::new(0) }
+        Marker {
+            lists: OnceLock::new(),
+            workers: OnceLock::new(),
+            nwait: AtomicUsize::new(0),
+            root_next: AtomicUsize::new(0),
+            aborted: crate::sync::atomic::AtomicBool::new(false),
+        }
     }
 
     pub(crate) fn lists(&self) -> &'static WorkLists {
@@ -88,6 +97,7 @@ impl Marker {
         let jobs = root_jobs();
         self.root_next.store(0, Ordering::Relaxed);
         self.nwait.store(0, Ordering::Relaxed);
+        self.aborted.store(false, Ordering::Relaxed);
         let stack_bytes = AtomicUsize::new(0);
         // Step 2.
         let own = tricolor_runtime::hooks::current_proc(&tricolor_runtime::NoPreempt::new()).expect("gc: stopper without a P").0;
@@ -111,20 +121,29 @@ impl Marker {
         for (i, wk) in workers.iter().enumerate() {
             let mut wk = wk.lock();
             if !wk.gcw.is_empty() {
-                panic!("gc: non-empty mark queue after mark: P{i}'s work buffers hold objects");
+                crate::debug::fatal(format_args!("non-empty mark queue after mark: P{i}'s work buffers hold objects"));
             }
             r.marked += std::mem::take(&mut wk.bytes_marked);
             r.scanned += std::mem::take(&mut wk.bytes_scanned);
             wk.gcw.flushed = false;
         }
         if !self.lists().full.is_empty() {
-            panic!("gc: non-empty mark queue after mark: the global full list holds work");
+            crate::debug::fatal(format_args!("non-empty mark queue after mark: the global full list holds work"));
         }
         r
     }
 
     /// One worker's part of steps 3-4.
     fn work(&self, c: &'static crate::collector::Collector, wk: &mut Worker, jobs: &[RootJob], procs: usize, stack_bytes: &AtomicUsize) {
+        struct AbortOnUnwind<'a>(&'a crate::sync::atomic::AtomicBool);
+        impl Drop for AbortOnUnwind<'_> {
+            fn drop(&mut self) {
+                if std::thread::panicking() {
+                    self.0.store(true, Ordering::Release);
+                }
+            }
+        }
+        let _guard = AbortOnUnwind(&self.aborted);
         loop {
             loop {
                 let i = self.root_next.fetch_add(1, Ordering::Relaxed);
@@ -144,7 +163,7 @@ impl Marker {
                     self.nwait.fetch_sub(1, Ordering::AcqRel);
                     break;
                 }
-                if self.nwait.load(Ordering::Acquire) == procs {
+                if self.nwait.load(Ordering::Acquire) == procs || self.aborted.load(Ordering::Acquire) {
                     return;
                 }
                 std::hint::spin_loop();

@@ -64,17 +64,21 @@ impl<T: Trace> GcArray<T> {
         let bytes = len.checked_mul(std::mem::size_of::<T>()).and_then(|b| b.checked_add(8)).ok_or(AllocError::TooLarge { requested: usize::MAX })?;
         let c = crate::collector::collector();
         let (payload, gc_due) = c.alloc_deferred(T::ARRAY_INFO, bytes, T::NO_TRACE)?;
-        // Elements first, then the length: a scanner (later, concurrent) reads the length and
-        // must find initialised elements; the memory was zero, so a partly built array reads
-        // as shorter. While the world can stop during `f`, the array is reachable through
-        // `payload` on our stack and has length 0.
+        // The length word always counts the initialised prefix: element i is written, then the
+        // length becomes i + 1 (Release). `f` may allocate and so start a collection; the array
+        // is reachable through `payload` on our stack, and the marker scans exactly the
+        // elements built so far — never an uninitialised one, and never losing one already
+        // built (which an "elements first, length last" order did: regression test
+        // `array_built_across_collections_keeps_its_elements`).
         let base = (payload + 8) as *mut T;
+        // SAFETY: the first payload word is the length, ours until the array is returned.
+        let len_word = unsafe { &*(payload as *const crate::sync::atomic::AtomicUsize) };
         for i in 0..len {
+            let v = f(i);
             // SAFETY: inside the allocation (bytes = 8 + len * size_of::<T>()), 8-aligned.
-            unsafe { base.add(i).write(f(i)) };
+            unsafe { base.add(i).write(v) };
+            len_word.store(i + 1, crate::sync::atomic::Ordering::Release);
         }
-        // SAFETY: the first payload word is ours.
-        unsafe { (*(payload as *const crate::sync::atomic::AtomicUsize)).store(len, crate::sync::atomic::Ordering::Release) };
         let a = GcArray { payload, _marker: PhantomData };
         if gc_due {
             c.maybe_collect(&a);

@@ -37,12 +37,10 @@ fn sweep_span_in(heap: &Heap, s: &'static Span, sg: u32, may_free: bool) -> Swep
     if s.has_specials.load(Ordering::Acquire) {
         crate::specials::sweep_span(s);
     }
-    let mut allocated = 0u32;
-    let poison = c.debug.poisonfree;
-    for i in 0..l.nelems as usize {
-        if s.is_allocated(i) {
-            allocated += 1;
-            if poison && !s.is_marked(i) {
+    let allocated = s.allocated_count();
+    if c.debug.poisonfree {
+        for i in 0..l.nelems as usize {
+            if s.is_allocated(i) && !s.is_marked(i) {
                 crate::debug::poison::fill(l.base + i * l.elemsize, l.elemsize, l.spc.noscan());
             }
         }
