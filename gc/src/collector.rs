@@ -182,7 +182,7 @@ impl Collector {
         let marked = self.marker.mark(self, &world);
         let t_marked = Instant::now();
         if self.debug.checkmark {
-            crate::debug::checkmark::run(self);
+            crate::debug::checkmark::run(self, &world);
         }
         // Step 4.
         self.heap.counters.live.store(marked.marked, Ordering::Relaxed);

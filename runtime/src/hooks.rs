@@ -43,6 +43,21 @@ pub fn current_proc(_np: &NoPreempt) -> Result<ProcId, NoProc> {
     m.p().map(|p| ProcId(p.id)).ok_or(NoProc::InBlocking)
 }
 
+/// Disables preemption and returns the guard with the P the current goroutine holds (one
+/// thread-local lookup; the allocation fast path's entry).
+#[inline]
+pub fn pin_proc() -> Result<(NoPreempt, ProcId), NoProc> {
+    let m = crate::m::current_m().ok_or(NoProc::NotGoroutine)?;
+    if m.curg().is_none() {
+        return Err(NoProc::NotGoroutine);
+    }
+    let np = NoPreempt::for_m(m);
+    match m.p() {
+        Some(p) => Ok((np, ProcId(p.id))),
+        None => Err(NoProc::InBlocking),
+    }
+}
+
 /// The number of Ps.
 pub fn procs() -> usize {
     crate::sched::sched().cfg.procs

@@ -89,6 +89,7 @@ impl M {
     }
 
     /// The P this M holds.
+    #[inline]
     pub(crate) fn p(&self) -> Option<&'static P> {
         // Relaxed: only this M's thread writes `p` (or the STW caller for its own M).
         let p = self.p.load(Ordering::Relaxed);
@@ -97,6 +98,7 @@ impl M {
     }
 
     /// The G this M is running, or None on g0.
+    #[inline]
     pub(crate) fn curg(&self) -> Option<&'static G> {
         // SAFETY: G records are never freed.
         unsafe { self.curg.load(Ordering::Relaxed).as_ref() }

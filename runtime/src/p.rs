@@ -45,6 +45,9 @@ pub(crate) struct POwned {
     /// Goroutine ids handed out in batches: next id and end of batch.
     pub(crate) goid_next: u64,
     pub(crate) goid_end: u64,
+    /// Results of goroutines that finished on this P and may not be joined yet
+    /// (`spawn.rs: park_result`), scanned by the collector.
+    pub(crate) results: crate::spawn::PendingResults,
 }
 
 /// A logical processor.

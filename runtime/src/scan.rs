@@ -59,6 +59,19 @@ pub fn with_current_stack<R>(f: impl FnOnce(&[usize], usize, usize) -> R) -> R {
     r
 }
 
+/// Reports the address and size of every finished goroutine's result that has not been joined
+/// yet (it may hold heap pointers; scan it conservatively). Call with the world stopped.
+///
+/// # Panics
+/// If the world is not stopped by the caller.
+pub fn for_each_unjoined_result(w: &crate::WorldStopped, mut f: impl FnMut(usize, usize)) {
+    let _ = w;
+    for p in crate::sched::sched().allp.iter() {
+        // The world is stopped: every P is GcStop (or the caller's own), owned by the caller.
+        p.with_owned(|o| o.results.scan(&mut f));
+    }
+}
+
 impl Goroutine {
     /// Whether this is the goroutine calling.
     pub fn is_current(&self) -> bool {
@@ -112,6 +125,15 @@ impl SuspendedG {
     /// The goroutine's id.
     pub fn id(&self) -> u64 {
         self.g.goid()
+    }
+
+    /// For a goroutine that has not started yet: the bytes of its spawn packet (its closure
+    /// and captures, on the system heap), to scan conservatively like a stack. `None` once it
+    /// runs (the closure has moved onto its stack).
+    pub fn pending_body(&self) -> Option<(usize, usize)> {
+        // SAFETY: the scan bit freezes the G; only its owner takes `entry`, which it cannot do
+        // while frozen.
+        self.g.entry.with(|e| unsafe { (*e).as_ref() }.map(|a| (std::sync::Arc::as_ptr(a) as *const u8 as usize, std::mem::size_of_val(&**a))))
     }
 }
 

@@ -25,6 +25,61 @@ use std::sync::Arc;
 const RUNNING: u32 = 0;
 const WAITING: u32 = 1;
 const DONE: u32 = 2;
+/// The joiner took the result.
+const TAKEN: u32 = 3;
+
+/// A finished goroutine's result that may still hold heap pointers: the collector scans it
+/// (conservatively) until it is joined or its handle is dropped. DESIGN decision 1 makes
+/// memory outside goroutine stacks invisible to the collector; a result waiting in its spawn
+/// packet between the goroutine's exit and `join` is such memory, so it is listed here.
+pub(crate) trait PendingResult: Send + Sync {
+    /// Whether the result was taken by `join`.
+    fn taken(&self) -> bool;
+    /// Address and size of the stored result.
+    fn bytes(&self) -> (usize, usize);
+}
+
+/// One P's unjoined results. Owner-only (in `POwned`); pruned in amortised batches and by the
+/// collector while the world is stopped.
+#[derive(Default)]
+pub(crate) struct PendingResults {
+    list: Vec<Arc<dyn PendingResult>>,
+    prune_at: usize,
+}
+
+impl fmt::Debug for PendingResults {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PendingResults").field("len", &self.list.len()).finish()
+    }
+}
+
+fn pending_done(r: &Arc<dyn PendingResult>) -> bool {
+    // Taken, or the handle was dropped (we hold the last reference): nobody can read it.
+    r.taken() || Arc::strong_count(r) == 1
+}
+
+impl PendingResults {
+    fn push(&mut self, r: Arc<dyn PendingResult>) {
+        self.list.push(r);
+        if self.list.len() >= self.prune_at.max(64) {
+            self.prune();
+            self.prune_at = self.list.len() * 2;
+        }
+    }
+
+    fn prune(&mut self) {
+        self.list.retain(|r| !pending_done(r));
+    }
+
+    /// Collector (world stopped): prune, then report each live result's bytes.
+    pub(crate) fn scan(&mut self, f: &mut dyn FnMut(usize, usize)) {
+        self.prune();
+        for r in &self.list {
+            let (p, n) = r.bytes();
+            f(p, n);
+        }
+    }
+}
 
 /// Goroutine ids handed to a P at a time.
 const GOID_BATCH: u64 = 16;
@@ -107,7 +162,7 @@ struct Packet<F, T> {
 // the DONE swap (Release) and read once by the joiner after observing DONE (Acquire).
 unsafe impl<F: Send, T: Send> Sync for Packet<F, T> {}
 
-impl<F: FnOnce() -> T + Send, T: Send> Entry for Packet<F, T> {
+impl<F: FnOnce() -> T + Send + 'static, T: Send + 'static> Entry for Packet<F, T> {
     fn run(self: Arc<Self>) {
         // SAFETY: only the goroutine itself reaches here, once.
         let f = unsafe { (*self.f.get()).take() }.expect("runtime: goroutine body ran twice");
@@ -120,6 +175,21 @@ impl<F: FnOnce() -> T + Send, T: Send> Entry for Packet<F, T> {
             // SAFETY: G records are never freed; the joiner stored itself before WAITING.
             ready(unsafe { &*g });
         }
+        if std::mem::size_of::<T>() >= std::mem::size_of::<usize>() {
+            // Could hold a heap pointer: keep it visible to the collector until joined.
+            let _np = NoPreempt::new();
+            let p = current_m().and_then(|m| m.p()).expect("runtime: goroutine finished without a P");
+            p.with_owned(|o| o.results.push(self));
+        }
+    }
+}
+
+impl<F: Send, T: Send> PendingResult for Packet<F, T> {
+    fn taken(&self) -> bool {
+        self.state.load(Ordering::Acquire) == TAKEN
+    }
+    fn bytes(&self) -> (usize, usize) {
+        (self.result.get() as usize, std::mem::size_of::<Option<Result<T, JoinError>>>())
     }
 }
 
@@ -141,11 +211,14 @@ impl<F: FnOnce() -> T + Send, T: Send> JoinSlot<T> for Packet<F, T> {
         }
         // SAFETY: DONE was observed with Acquire; the goroutine no longer touches `result`,
         // and `join` consumes the only handle.
-        unsafe { (*self.result.get()).take() }.expect("runtime: goroutine result taken twice")
+        let r = unsafe { (*self.result.get()).take() }.expect("runtime: goroutine result taken twice");
+        // Release: the collector may stop listing the packet once it sees TAKEN.
+        self.state.store(TAKEN, Ordering::Release);
+        r
     }
 
     fn is_finished(&self) -> bool {
-        self.state.load(Ordering::Acquire) == DONE
+        self.state.load(Ordering::Acquire) >= DONE
     }
 }
 

@@ -12,7 +12,7 @@ use crate::object::type_info::TypeInfo;
 use crate::sync::atomic::Ordering;
 
 /// Runs the verification. World stopped; the caller is the stopper.
-pub(crate) fn run(c: &'static Collector) {
+pub(crate) fn run(c: &'static Collector, w: &tricolor_runtime::WorldStopped) {
     for central in c.heap.central.iter() {
         central.for_each_span(clear);
     }
@@ -20,7 +20,7 @@ pub(crate) fn run(c: &'static Collector) {
         half.iter().for_each(|s| clear(s));
     }
     let mut wk = Worker::new(&c.heap.arena, c.marker.lists(), Mode::Checkmark);
-    crate::mark::mark_all_roots_single(c, &mut wk);
+    crate::mark::mark_all_roots_single(c, &mut wk, w);
 }
 
 fn clear(s: &'static crate::heap::span::Span) {

@@ -5,7 +5,8 @@
 //! Steps of `mark` (called by the stopper, world stopped):
 //! 1. Build the root jobs: one per goroutine stack (the stopper's own excluded), the root
 //!    handles, the VM root scanners, the specials' referents.
-//! 2. The stopper scans its own stack and registers into its P's worker.
+//! 2. The stopper scans its own stack and registers, and the results of finished goroutines
+//!    not yet joined, into its P's worker.
 //! 3. `run_on_all_ps`: every P's worker claims root jobs until none is left, then drains: local
 //!    buffers, then the global `full` list.
 //! 4. Termination (Go's `nwait == nproc`): a worker with nothing local and nothing global
@@ -110,6 +111,9 @@ impl Marker {
                 wk.scan_range_conservative(sp, hi);
                 stack_bytes.fetch_add(hi - sp, Ordering::Relaxed);
             });
+            // Results of finished goroutines not joined yet (their packets are not on any
+            // stack); the stopper owns every P's list while the world is stopped.
+            tricolor_runtime::scan::for_each_unjoined_result(w, |p, n| wk.scan_range_conservative(p, p + n));
         }
         // Step 3.
         w.run_on_all_ps(&|p: ProcId| {
@@ -216,7 +220,8 @@ fn scan_root(c: &'static crate::collector::Collector, wk: &mut Worker, job: &Roo
 }
 
 /// Single-threaded mark from all roots with `wk` (checkmark mode). World stopped; stopper.
-pub(crate) fn mark_all_roots_single(c: &'static crate::collector::Collector, wk: &mut Worker) {
+pub(crate) fn mark_all_roots_single(c: &'static crate::collector::Collector, wk: &mut Worker, w: &WorldStopped) {
+    tricolor_runtime::scan::for_each_unjoined_result(w, |p, n| wk.scan_range_conservative(p, p + n));
     with_current_stack(|regs, sp, hi| {
         for &r in regs {
             wk.grey_conservative(r);

@@ -23,10 +23,25 @@ impl NoPreempt {
     pub fn new() -> NoPreempt {
         let m = current_m();
         if let Some(m) = m {
-            // Relaxed: only this thread reads or writes its M's count.
-            m.locks.fetch_add(1, Ordering::Relaxed);
+            Self::raise(m);
         }
         NoPreempt { m, _not_send: PhantomData }
+    }
+
+    /// Raises the count of `m`, which must be this thread's M.
+    #[inline]
+    pub(crate) fn raise(m: &M) {
+        // Load + store, not an RMW: only this thread writes its M's count (signal-based
+        // preemption will only read it), so no lock prefix is needed. Relaxed: same thread.
+        let n = m.locks.load(Ordering::Relaxed);
+        m.locks.store(n + 1, Ordering::Relaxed);
+    }
+
+    /// A guard for `m`, which must be this thread's M (saves the thread-local lookup).
+    #[inline]
+    pub(crate) fn for_m(m: &'static M) -> NoPreempt {
+        Self::raise(m);
+        NoPreempt { m: Some(m), _not_send: PhantomData }
     }
 }
 
@@ -40,8 +55,10 @@ impl Drop for NoPreempt {
     #[inline]
     fn drop(&mut self) {
         if let Some(m) = self.m {
-            let prev = m.locks.fetch_sub(1, Ordering::Relaxed);
+            // Load + store: see `raise`.
+            let prev = m.locks.load(Ordering::Relaxed);
             debug_assert!(prev > 0, "runtime: NoPreempt count underflow on M{}", m.id);
+            m.locks.store(prev.wrapping_sub(1), Ordering::Relaxed);
         }
     }
 }
