@@ -168,6 +168,8 @@ impl Collector {
         }
         let t0 = Instant::now();
         let heap0 = self.heap.counters.live.load(Ordering::Relaxed);
+        // gctrace reports the goal this cycle ran against, as Go does.
+        let goal = self.pacer.goal();
         // Step 1.
         crate::sweep::sweep_all(&self.heap);
         // Step 2.
@@ -210,7 +212,7 @@ impl Collector {
             marked: marked.marked,
             scanned: marked.scanned,
             stack_bytes: marked.stack_bytes,
-            goal: self.pacer.goal(),
+            goal,
             procs,
         };
         self.stats.record(&cs);

@@ -62,7 +62,9 @@ pub use tricolor_gc_derive::Trace;
 /// Runs a full collection and sweeps the whole heap before returning (like Go's
 /// `runtime.GC()`). Must be called on a goroutine.
 pub fn collect() {
-    tricolor_runtime::scan::with_current_stack(|_, _, _| ()); // fail early off a goroutine
+    if let Err(why) = tricolor_runtime::hooks::pin_proc() {
+        panic!("collect() {why}");
+    }
     collector::collector().collect();
 }
 

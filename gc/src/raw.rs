@@ -104,7 +104,7 @@ pub fn object_info(addr: usize) -> Option<ObjectInfo> {
 fn pointer_slot(object: usize, offset: usize) -> Result<&'static AtomicUsize, RawError> {
     let info = object_info(object).filter(|i| i.payload == object).ok_or(RawError::NotAnObject(object))?;
     let ty = info.type_info.ok_or(RawError::NotAPointerSlot { object, offset, type_name: "<noscan object>" })?;
-    if offset + 8 > ty.size {
+    if offset.checked_add(8).is_none_or(|end| end > ty.size) {
         return Err(RawError::OffsetOutOfBounds { object, offset, size: ty.size });
     }
     let is_ptr = match ty.layout {

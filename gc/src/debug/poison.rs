@@ -42,8 +42,13 @@ fn check_live_slow(payload: usize, type_name: &str) {
     let Some(o) = c.heap.arena.find_object(payload) else {
         panic!("use of a freed object: {payload:#x} ({type_name}) is no longer in an in-use heap span (poisonfree)");
     };
-    let dead = !o.span.is_allocated(o.index)
-        || (!o.span.layout().spc.noscan() && crate::heap::header(o.slot).load(Ordering::Relaxed) == POISON_HEADER);
+    let noscan = o.span.layout().spc.noscan();
+    let start = if noscan { o.slot } else { o.slot + crate::heap::HEADER };
+    // A Gc points exactly at a payload start; one that lands inside another object means its
+    // own object was freed and the memory reused by a different size class.
+    let dead = payload != start
+        || !o.span.is_allocated(o.index)
+        || (!noscan && crate::heap::header(o.slot).load(Ordering::Relaxed) == POISON_HEADER);
     if dead {
         panic!(
             "use of a freed object: {payload:#x} ({type_name}) was freed by the collector; a Gc was kept \

@@ -91,7 +91,10 @@ impl<T: Trace + Copy> GcArray<T> {
     /// An array copied from a slice.
     #[track_caller]
     pub fn from_slice(s: &[T]) -> GcArray<T> {
-        Self::from_fn(s.len(), |i| s[i])
+        match Self::try_from_fn(s.len(), |i| s[i]) {
+            Ok(a) => a,
+            Err(e) => crate::collector::alloc_failed("GcArray::from_slice", &e),
+        }
     }
 }
 
@@ -149,7 +152,11 @@ impl GcStr {
     /// Copies `s` into the heap.
     #[track_caller]
     pub fn new(s: &str) -> GcStr {
-        GcStr(GcArray::from_slice(s.as_bytes()))
+        let b = s.as_bytes();
+        match GcArray::try_from_fn(b.len(), |i| b[i]) {
+            Ok(a) => GcStr(a),
+            Err(e) => crate::collector::alloc_failed("GcStr::new", &e),
+        }
     }
 
     /// The payload address.

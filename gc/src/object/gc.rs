@@ -11,9 +11,13 @@
 //! decision 3). Attach owned resources with a cleanup (`tricolor-cleanup`).
 //!
 //! ```compile_fail
-//! use tricolor_gc::Gc;
-//! // error: `String` has drop glue.
-//! let s = Gc::new(String::from("no destructors in the heap"));
+//! use tricolor_gc::{Gc, Trace, Tracer};
+//! // A type with drop glue, even one claiming to be traceable, is refused when `Gc::new` is
+//! // instantiated for it: "Gc<T> cannot hold a type with drop glue".
+//! struct D(u64);
+//! impl Drop for D { fn drop(&mut self) {} }
+//! unsafe impl Trace for D { const NO_TRACE: bool = true; fn trace(&self, _: &mut Tracer<'_>) {} }
+//! fn main() { let _ = Gc::new(D(1)); }
 //! ```
 
 use crate::heap::AllocError;
