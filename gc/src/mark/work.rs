@@ -144,14 +144,36 @@ impl GcWork {
         Some(b.obj[b.n])
     }
 
-    /// Publishes the spare buffer when others may be starving (global list empty).
+    /// When others may be starving (the global list is empty), publish work: the spare
+    /// buffer if it holds any, else half of the current one if it holds more than 4 objects
+    /// (Go's `balance`/`handoff`). Without the hand-off a depth-first walk — a tree holds about
+    /// 2 × depth entries — never fills a buffer, and no other P ever gets work.
     #[inline]
     pub(crate) fn balance(&mut self, lists: &WorkLists) {
-        if lists.full.is_empty() && self.spare.as_ref().is_some_and(|b| b.n > 0) {
+        if !lists.full.is_empty() {
+            return;
+        }
+        if self.spare.as_ref().is_some_and(|b| b.n > 0) {
             let b = self.spare.take().expect("checked above");
             lists.put_full(b);
             self.flushed = true;
+        } else if self.cur.as_ref().is_some_and(|b| b.n > 4) {
+            self.handoff(lists);
         }
+    }
+
+    #[cold]
+    fn handoff(&mut self, lists: &WorkLists) {
+        let cur = self.cur.as_deref_mut().expect("checked by balance");
+        let half = cur.n / 2;
+        let out = lists.get_empty();
+        // Hand off the older half (bottom of the stack): the newest entries stay local, hot.
+        out.obj[..half].copy_from_slice(&cur.obj[..half]);
+        out.n = half;
+        cur.obj.copy_within(half..cur.n, 0);
+        cur.n -= half;
+        lists.put_full(out);
+        self.flushed = true;
     }
 
     /// Publishes all local work and returns empty buffers (the ragged-barrier flush of
