@@ -5,13 +5,14 @@
 # three operations each. LOOM_MAX_PREEMPTIONS defaults to 3, which explores every model
 # exhaustively within that bound; measured on the 2-core dev machine (2026-11-23):
 #   tricolor-runtime: 8 models, ~0.1 s of model time (build ~40 s).
+#   tricolor-gc: 2 models (the lock-free work list), ~0.3 s (build ~50 s).
 # Models must be built with debug assertions: the protocols' invariants are debug_asserts too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export RUSTFLAGS="${RUSTFLAGS:-} --cfg loom -C debug-assertions=on"
 export LOOM_MAX_PREEMPTIONS="${LOOM_MAX_PREEMPTIONS:-3}"
 export RUST_BACKTRACE=0
-crates="${*:-tricolor-runtime}"
+crates="${*:-tricolor-runtime tricolor-gc}"
 for c in $crates; do
   echo "== loom: $c (LOOM_MAX_PREEMPTIONS=$LOOM_MAX_PREEMPTIONS)"
   start=$(date +%s)

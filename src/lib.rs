@@ -27,3 +27,8 @@
 
 pub use tricolor_gc as gc;
 pub use tricolor_runtime as runtime;
+
+/// The README's Rust examples, compiled and run as doctests so the first screen stays true.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
