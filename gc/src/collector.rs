@@ -49,6 +49,7 @@ pub(crate) struct Collector {
     pub(crate) marker: Marker,
     pub(crate) pacer: Pacer,
     pub(crate) stats: crate::stats::Stats,
+    pub(crate) weak: crate::weak::protocol::WeakState,
     pub(crate) debug: DebugFlags,
     cycle_lock: tricolor_runtime::gsync::Mutex<()>,
     cycles: AtomicU64,
@@ -82,7 +83,7 @@ pub(crate) fn collector() -> &'static Collector {
 
 #[cold]
 fn init() -> &'static Collector {
-    COLLECTOR.get_or_init(|| {
+    let c = COLLECTOR.get_or_init(|| {
         let gc_percent = env_or("TRICOLOR_GC_PERCENT", |v| if v.trim() == "off" { Some(-1) } else { v.trim().parse().ok() }, 100i64);
         let limit = env_or("TRICOLOR_MEMORY_LIMIT", parse_bytes, usize::MAX);
         let reserve = env_or("TRICOLOR_HEAP_RESERVE", parse_bytes, crate::heap::arena::DEFAULT_RESERVE);
@@ -97,6 +98,7 @@ fn init() -> &'static Collector {
             marker: Marker::new(),
             pacer: Pacer::new(gc_percent, limit),
             stats: crate::stats::Stats::default(),
+            weak: crate::weak::protocol::WeakState::new(),
             debug: DebugFlags {
                 gctrace: debug_var("gctrace").unwrap_or(0) > 0,
                 checkmark: debug_var("gccheckmark").unwrap_or(0) > 0,
@@ -107,7 +109,15 @@ fn init() -> &'static Collector {
             sweeper: OnceLock::new(),
             start: Instant::now(),
         }
-    })
+    });
+    // Weak handles are special kind 0: registered before any other kind, so a dead object's
+    // weak cells clear before its cleanups are queued (invariant 23).
+    static WEAK_REGISTERED: std::sync::Once = std::sync::Once::new();
+    WEAK_REGISTERED.call_once(|| {
+        let id = crate::specials::register_kind(&crate::weak::WeakKind);
+        assert_eq!(id, crate::weak::WEAK_KIND, "gc: weak handles must be the first special kind");
+    });
+    c
 }
 
 impl Collector {
@@ -181,19 +191,24 @@ impl Collector {
         crate::sweep::sweep_all(&self.heap);
         let heap1 = self.heap.counters.live.load(Ordering::Relaxed);
         // Step 3.
+        self.weak.begin_mark();
         let marked = self.marker.mark(self, &world);
         let t_marked = Instant::now();
         if self.debug.checkmark {
             crate::debug::checkmark::run(self, &world);
         }
+        // Mark termination: weak upgrades may not create grey objects from here (invariant 8).
+        self.weak.block();
         // Step 4.
         self.heap.counters.live.store(marked.marked, Ordering::Relaxed);
         self.pacer.commit(marked.marked);
         self.heap.advance_sweepgen();
+        self.heap.sweep_active.store(0, Ordering::Relaxed);
         if cfg!(debug_assertions) {
             self.heap.check_pages();
         }
         let n = self.cycles.fetch_add(1, Ordering::AcqRel) + 1;
+        self.weak.end_mark(n);
         let t_end = Instant::now();
         let pause = t_end - t0.max(t_stopped - world.stopping());
         drop(world);

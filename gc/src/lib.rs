@@ -45,6 +45,7 @@ pub mod specials;
 mod stats;
 mod sweep;
 mod sync;
+pub mod weak;
 
 #[cfg(test)]
 mod tests;

@@ -36,6 +36,11 @@ pub trait SpecialKind: Send + Sync + 'static {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub struct KindId(u8);
 
+impl KindId {
+    /// The first kind registered (weak handles, by the collector itself).
+    pub(crate) const FIRST: KindId = KindId(0);
+}
+
 /// One record.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Special {
@@ -53,6 +58,8 @@ static SPANS: Mutex<Vec<&'static Span>> = Mutex::new(Vec::new());
 
 /// Registers a kind. Kinds registered earlier run their `on_dead` first for the same object.
 pub fn register_kind(k: &'static dyn SpecialKind) -> KindId {
+    // The collector registers weak handles as kind 0 when it starts; make sure it has.
+    let _ = collector();
     let mut v = KINDS.lock();
     assert!(v.len() < 255, "gc: too many special kinds");
     v.push(k);

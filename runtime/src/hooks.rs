@@ -58,6 +58,11 @@ pub fn pin_proc() -> Result<(NoPreempt, ProcId), NoProc> {
     }
 }
 
+/// Whether the calling thread is running a goroutine.
+pub fn on_goroutine() -> bool {
+    current().is_some()
+}
+
 /// The number of Ps.
 pub fn procs() -> usize {
     crate::sched::sched().cfg.procs

@@ -24,6 +24,20 @@ pub(crate) fn fill(slot: usize, len: usize, noscan: bool) {
     }
 }
 
+/// `poisonfree`: a weak upgrade returned `addr` (any address inside an object); it must be a
+/// live one, or the weak protocol let a dead object out (seed 002's failure).
+#[cold]
+pub(crate) fn check_upgrade(addr: usize) {
+    let c = collector();
+    let live = c.heap.arena.find_object(addr).is_some_and(|o| {
+        o.span.is_allocated(o.index)
+            && (o.span.layout().spc.noscan() || crate::heap::header(o.slot).load(Ordering::Relaxed) != POISON_HEADER)
+    });
+    if !live {
+        crate::debug::fatal(format_args!("weak upgrade returned a freed object {addr:#x} (poisonfree)"));
+    }
+}
+
 /// Debug builds: panics if `payload` is not a live object while `poisonfree` is on.
 #[cfg_attr(not(debug_assertions), allow(dead_code))]
 #[inline]

@@ -63,6 +63,7 @@ impl Central {
             };
             budget -= 1;
             let _ = was_full;
+            let _token = crate::sweep::begin(heap);
             if !span.try_acquire_sweep(sg) {
                 // Only whoever pops a span from an unswept list sweeps it; a span found swept
                 // already was swept on demand (`ensure_swept`).

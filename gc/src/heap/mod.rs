@@ -121,6 +121,8 @@ pub(crate) struct Heap {
     /// +2 per cycle; see `span.rs` for the protocol.
     sweepgen: AtomicU32,
     pub(crate) counters: HeapCounters,
+    /// Sweepers at work and whether the unswept lists ran dry (`sweep/mod.rs: ActiveSweep`).
+    pub(crate) sweep_active: crate::sync::atomic::AtomicU32,
     /// Hard limit on bytes in in-use spans (usize::MAX: none); mirrors the pacer's setting.
     pub(crate) memory_limit: AtomicUsize,
 }
@@ -141,6 +143,7 @@ impl Heap {
             sweepgen: AtomicU32::new(2),
             counters: HeapCounters::default(),
             memory_limit: AtomicUsize::new(usize::MAX),
+            sweep_active: AtomicU32::new(0),
         })
     }
 

@@ -13,6 +13,40 @@ use crate::heap::span::Span;
 use crate::heap::Heap;
 use crate::sync::atomic::Ordering;
 
+/// Go's `activeSweep`: how many sweepers are at work, and whether the unswept lists ran dry
+/// (`DRAINED`). When the last sweeper leaves after the lists ran dry, every span of the cycle
+/// is swept — every dead object's weak cell is clear — and the weak fast path may trust its
+/// cells again (`weak/protocol.rs`, `sweep_complete`). Reset while the world is stopped.
+const DRAINED: u32 = 1 << 31;
+
+/// Held while sweeping (or looking for a span to sweep).
+pub(crate) struct SweepToken<'a>(&'a Heap);
+
+pub(crate) fn begin(heap: &Heap) -> SweepToken<'_> {
+    // AcqRel: ordered with the other sweepers' exits (see `Drop`).
+    heap.sweep_active.fetch_add(1, Ordering::AcqRel);
+    SweepToken(heap)
+}
+
+impl SweepToken<'_> {
+    /// This sweeper found nothing left to sweep.
+    fn drained(&self) {
+        self.0.sweep_active.fetch_or(DRAINED, Ordering::AcqRel);
+    }
+}
+
+impl Drop for SweepToken<'_> {
+    fn drop(&mut self) {
+        // AcqRel: the last one out sees every other sweeper's work (their Release) before it
+        // declares the sweep complete (Release inside `sweep_complete`).
+        let left = self.0.sweep_active.fetch_sub(1, Ordering::AcqRel) - 1;
+        if left == DRAINED {
+            let c = collector();
+            c.weak.sweep_complete(c.cycles());
+        }
+    }
+}
+
 /// What sweeping did with a span.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Swept {
@@ -65,6 +99,7 @@ fn sweep_span_in(heap: &Heap, s: &'static Span, sg: u32, may_free: bool) -> Swep
 
 /// Sweeps one unswept span from any list; false when none is left (Go's `sweepone`).
 pub(crate) fn sweepone(heap: &Heap) -> bool {
+    let token = begin(heap);
     let sg = heap.sweepgen();
     for central in heap.central.iter() {
         if let Some(s) = central.take_unswept(sg) {
@@ -90,6 +125,7 @@ pub(crate) fn sweepone(heap: &Heap) -> bool {
         }
         return true;
     }
+    token.drained();
     false
 }
 
@@ -114,6 +150,7 @@ pub(crate) fn ensure_swept(heap: &Heap, s: &'static Span) {
     if s.is_swept(sg) {
         return;
     }
+    let _token = begin(heap);
     if s.try_acquire_sweep(sg) {
         // The span stays on its (unswept) list; whoever pops it later finds it swept.
         sweep_span_in(heap, s, sg, false);

@@ -1,3 +1,5 @@
 //! In-crate tests: loom models (need pub(crate) items).
 #[cfg(loom)]
 mod loom_lfstack;
+#[cfg(loom)]
+mod loom_weak;
