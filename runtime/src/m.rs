@@ -22,8 +22,8 @@ pub(crate) enum SwitchOut {
     Park(*mut (dyn FnMut(&'static G) -> bool + 'static)),
     /// `yield_now`: back to the tail of the local run queue.
     Yield,
-    /// Stopped at a safepoint for a stop-the-world, `for_each_p` or preemption request: into
-    /// `runnext` so it resumes first.
+    /// Stopped at a safepoint for a stop-the-world, `for_each_p` or preemption request: to the
+    /// back of its P's run queue (fairness under frequent stops).
     Preempted,
     /// The G's body finished: free it.
     Exit,

@@ -128,11 +128,26 @@ impl Drop for WorldStopped {
         let m = crate::m::current_m().expect("runtime: WorldStopped dropped off its M");
         let own = m.p().expect("runtime: stop-the-world owner lost its P");
         let handoff = start_world(s, Some(own));
+        let handoff_empty = handoff.is_empty();
         s.stw_owner.store(std::ptr::null_mut(), Ordering::Relaxed);
         for p in handoff {
             startm(s, p, false);
         }
-        wakep(s);
+        // The stopper goes on running without passing through the scheduler, so its P would
+        // not look at its timers until it does; a goroutine stopping the world in a loop would
+        // starve every timer on its P (found by the seed 002 test: a sleeper overdue by 80 s).
+        // Run the expired ones now, and move everything runnable on our P to the global queue,
+        // which every P checks at least every 61 schedules: the stopper keeps its P busy, and
+        // anything left in its local queue would wait until the stopper yields.
+        own.timers.check(s);
+        let mut moved = false;
+        while let Some((g, _)) = own.runq.pop() {
+            crate::sched::schedule::globrunqput(s, g);
+            moved = true;
+        }
+        if moved || !handoff_empty {
+            wakep(s);
+        }
         let pause = (nanotime() - self.start).max(0) as u64;
         s.stats.count.fetch_add(1, Ordering::Relaxed);
         s.stats.total_ns.fetch_add(pause, Ordering::Relaxed);

@@ -77,8 +77,12 @@ fn after_switch(s: &'static Sched, m: &'static M, g: &'static G) -> Option<&'sta
             None
         }
         SwitchOut::Preempted => {
+            // To the back of the local queue, not `runnext` (Go: `gopreempt_m` queues
+            // globally): under back-to-back stops the same goroutine would otherwise resume
+            // first after every restart, keep its P, and starve everything queued behind it
+            // (found by the seed 002 test: upgraders never ran again).
             g.status.cas(GStatus::Running, GStatus::Runnable);
-            runqput(s, m.p().expect("runtime: preempted without a P"), g, true);
+            runqput(s, m.p().expect("runtime: preempted without a P"), g, false);
             None
         }
         SwitchOut::Exit => {
