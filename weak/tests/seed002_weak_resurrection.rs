@@ -116,7 +116,7 @@ fn upgrades_never_see_a_dead_object_while_objects_churn_and_collections_run() {
                         h.fetch_add(1, Ordering::Relaxed);
                         check(&o)?;
                     }
-                    if r() % 256 == 0 {
+                    if r().is_multiple_of(256) {
                         yield_now();
                     }
                 }
