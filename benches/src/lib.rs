@@ -10,6 +10,7 @@
 //! - `w1.rs`: W1 "GCBench" (Boehm's GCBench: stretch, long-lived, top-down and bottom-up trees).
 //! - `w2.rs`: W2 "binary-trees" (the Benchmarks Game program, single-threaded).
 //! - `w3.rs`: W3 "alloc" (16 B / 64 B / 512 B allocation with a ring of 1,000 roots).
+//! - `w5.rs`: W5 "weak" (weak pointers: create, upgrade, clearing, upgrades under collections).
 //! - `w7.rs`: W7 "mark" (full-collection mark rate, random and local links).
 //! - `w8.rs`: W8 "sched" kernels: spawn+join, channel ping-pong, yield, timer reset.
 
@@ -19,5 +20,6 @@ pub mod report;
 pub mod w1;
 pub mod w2;
 pub mod w3;
+pub mod w5;
 pub mod w7;
 pub mod w8;
