@@ -44,6 +44,14 @@ pub mod raw;
 pub mod specials;
 mod stats;
 mod sweep;
+
+/// Collector internals shared with the sibling crates (tricolor-weak, tricolor-cleanup). Not
+/// a stable API.
+#[doc(hidden)]
+pub mod internals {
+    pub use crate::mark::lfstack::{LfNode, LfStack};
+    pub use crate::sweep::on_sweep_complete;
+}
 mod sync;
 pub mod weak;
 

@@ -22,7 +22,7 @@ const CNT_MASK: u64 = (1 << CNT_BITS) - 1;
 /// The link every node starts with.
 #[derive(Debug, Default)]
 #[repr(C)]
-pub(crate) struct LfNode {
+pub struct LfNode {
     pub(crate) next: AtomicUsize,
 }
 
@@ -37,12 +37,19 @@ fn unpack(v: u64) -> (usize, u64) {
 
 /// A lock-free stack of `LfNode`-headed nodes.
 #[derive(Debug)]
-pub(crate) struct LfStack {
+pub struct LfStack {
     head: AtomicU64,
 }
 
+impl Default for LfStack {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl LfStack {
-    pub(crate) fn new() -> LfStack {
+    /// An empty stack.
+    pub fn new() -> LfStack {
         LfStack { head: AtomicU64::new(0) }
     }
 
@@ -51,7 +58,7 @@ impl LfStack {
     /// # Safety
     /// 1. `node` points to an `LfNode` at the start of a node that is never freed.
     /// 2. The caller owns the node (it is on no stack).
-    pub(crate) unsafe fn push(&self, node: *const LfNode) {
+    pub unsafe fn push(&self, node: *const LfNode) {
         let addr = node as usize;
         let mut old = self.head.load(Ordering::Relaxed);
         loop {
@@ -67,7 +74,7 @@ impl LfStack {
     }
 
     /// Pops a node, or null if empty.
-    pub(crate) fn pop(&self) -> *const LfNode {
+    pub fn pop(&self) -> *const LfNode {
         loop {
             // Step 3. Acquire pairs with push's Release.
             let old = self.head.load(Ordering::Acquire);
@@ -86,7 +93,7 @@ impl LfStack {
     }
 
     /// Whether the stack is empty (racy).
-    pub(crate) fn is_empty(&self) -> bool {
+    pub fn is_empty(&self) -> bool {
         unpack(self.head.load(Ordering::Acquire)).0 == 0
     }
 }

@@ -18,7 +18,7 @@
 
 pub(crate) mod barrier;
 mod drain;
-pub(crate) mod lfstack;
+pub mod lfstack;
 mod work;
 
 pub(crate) use drain::{Mode, Worker};

@@ -50,6 +50,16 @@ impl Tracer<'_> {
             self.w.grey_precise(addr);
         }
     }
+
+    /// Scans `[addr, addr + len)` conservatively, like a stack: every aligned word that points
+    /// into a live object keeps it alive. For memory whose layout the caller does not know
+    /// (a boxed closure and its captures).
+    ///
+    /// # Safety
+    /// The range must be readable memory for the duration of the call.
+    pub unsafe fn conservative(&mut self, addr: usize, len: usize) {
+        self.w.scan_range_conservative(addr, addr + len);
+    }
 }
 
 macro_rules! no_trace {

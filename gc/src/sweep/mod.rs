@@ -19,6 +19,17 @@ use crate::sync::atomic::Ordering;
 /// cells again (`weak/protocol.rs`, `sweep_complete`). Reset while the world is stopped.
 const DRAINED: u32 = 1 << 31;
 
+/// Functions run once per cycle when its sweep completes (`on_sweep_complete`).
+static SWEEP_HOOKS: parking_lot::Mutex<Vec<fn()>> = parking_lot::Mutex::new(Vec::new());
+
+/// Registers `f` to run once per cycle, on the last sweeper, when every span of the cycle has
+/// been swept (tricolor-cleanup flushes its per-P queues here, Go's `gcCleanups.flush`). `f`
+/// runs on a goroutine holding a P, possibly inside an allocation: it must not allocate from
+/// the collector or block.
+pub fn on_sweep_complete(f: fn()) {
+    SWEEP_HOOKS.lock().push(f);
+}
+
 /// Held while sweeping (or looking for a span to sweep).
 pub(crate) struct SweepToken<'a>(&'a Heap);
 
@@ -42,7 +53,11 @@ impl Drop for SweepToken<'_> {
         let left = self.0.sweep_active.fetch_sub(1, Ordering::AcqRel) - 1;
         if left == DRAINED {
             let c = collector();
-            c.weak.sweep_complete(c.cycles());
+            if c.weak.sweep_complete(c.cycles()) {
+                for hook in SWEEP_HOOKS.lock().iter() {
+                    hook();
+                }
+            }
         }
     }
 }

@@ -141,9 +141,10 @@ impl WeakState {
     }
 
     /// Every span of cycle `cycle` is swept: every dead object's cell is clear.
-    pub(crate) fn sweep_complete(&self, cycle: u64) {
+    /// Returns whether this call made the transition (once per cycle).
+    pub(crate) fn sweep_complete(&self, cycle: u64) -> bool {
         // Release: the sweeper's clears happen before a fast path can trust SWEPT. The CAS
         // fails harmlessly if a new cycle began meanwhile.
-        let _ = self.word.compare_exchange(cycle << 2, cycle << 2 | SWEPT, Ordering::Release, Ordering::Relaxed);
+        self.word.compare_exchange(cycle << 2, cycle << 2 | SWEPT, Ordering::Release, Ordering::Relaxed).is_ok()
     }
 }

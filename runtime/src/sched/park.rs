@@ -27,12 +27,13 @@ pub(crate) enum WaitReason {
     ChanRecv,
     Mutex,
     WaitGroup,
+    Cond,
 }
 
 impl WaitReason {
     pub(crate) fn from_u8(v: u8) -> WaitReason {
         use WaitReason::*;
-        [None, Join, Sleep, ChanSend, ChanRecv, Mutex, WaitGroup].get(v as usize).copied().unwrap_or(None)
+        [None, Join, Sleep, ChanSend, ChanRecv, Mutex, WaitGroup, Cond].get(v as usize).copied().unwrap_or(None)
     }
 }
 
