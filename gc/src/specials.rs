@@ -107,6 +107,16 @@ fn locate(addr: usize) -> Result<(&'static Span, u32, u32, usize), NotHeap> {
 pub fn add(addr: usize, kind: KindId, data: usize, unique: bool) -> Result<(usize, usize), NotHeap> {
     let (span, slot_offset, interior, payload) = locate(addr)?;
     let _np = tricolor_runtime::NoPreempt::new();
+    if kind != KindId::FIRST && collector().weak.marking() {
+        // Invariant 25: a record added while marking runs must have its data traced at once
+        // (a cleanup's function and argument are roots the collector has already scanned
+        // past). Marking runs with the world stopped, so no goroutine can get here; when it
+        // becomes concurrent, this is where the new record is traced onto this P's work.
+        crate::debug::fatal(format_args!(
+            "specials::add of a {} record while marking: concurrent marking does not exist yet",
+            self::kind(kind).name()
+        ));
+    }
     let mut list = span.specials.lock();
     let key = (slot_offset, interior, kind);
     let pos = list.partition_point(|s| (s.slot_offset, s.interior, s.kind) < key);

@@ -1,0 +1,130 @@
+//! A cleanup record: the boxed function and argument of one registered cleanup, off the
+//! collected heap (Rust's allocator), type-erased behind a header of function pointers.
+//!
+//! Its body — the closure and the argument, side by side — is a root from registration until
+//! the cleanup runs or is stopped: the special kind scans it while the record hangs off its
+//! object, the queue's root scanner while it waits in a block (`queue.rs`). The body is scanned
+//! conservatively (`Tracer::conservative`): we do not know the layout of a closure's captures.
+//! The record never holds its object's address in a scanned word (that would keep the object
+//! alive forever); `Cleanup` handles keep it as an integer outside the heap.
+
+use std::mem::{offset_of, size_of, ManuallyDrop};
+use std::ptr;
+use tricolor_gc::Tracer;
+use tricolor_runtime::NoPreempt;
+
+/// What every record starts with.
+#[repr(C)]
+pub(crate) struct Header {
+    /// Unique for the life of the process (`Cleanup::stop` matches on it, so a record of a
+    /// later object at a reused address is never confused with ours).
+    pub(crate) id: u64,
+    run: unsafe fn(*mut Header, NoPreempt),
+    discard: unsafe fn(*mut Header),
+    body_off: u32,
+    body_len: u32,
+}
+
+#[repr(C)]
+struct Record<F, A> {
+    hdr: Header,
+    f: ManuallyDrop<F>,
+    arg: ManuallyDrop<A>,
+}
+
+/// Where the parts of a new record's body are (for the misuse checks and `Owned`).
+pub(crate) struct Parts {
+    pub(crate) rec: *mut Header,
+    pub(crate) f: (usize, usize),
+    pub(crate) arg: (usize, usize),
+}
+
+/// Boxes `f` and `arg` into a record.
+pub(crate) fn new<F: FnOnce(A) + Send + 'static, A: Send + 'static>(id: u64, f: F, arg: A) -> Parts {
+    let body_off = offset_of!(Record<F, A>, f);
+    let rec = Box::into_raw(Box::new(Record {
+        hdr: Header {
+            id,
+            run: run::<F, A>,
+            discard: discard::<F, A>,
+            body_off: body_off as u32,
+            body_len: (size_of::<Record<F, A>>() - body_off) as u32,
+        },
+        f: ManuallyDrop::new(f),
+        arg: ManuallyDrop::new(arg),
+    }));
+    let base = rec as usize;
+    Parts {
+        rec: rec.cast(),
+        f: (base + offset_of!(Record<F, A>, f), size_of::<F>()),
+        arg: (base + offset_of!(Record<F, A>, arg), size_of::<A>()),
+    }
+}
+
+/// Runs the cleanup and frees the record. `np` (preemption off since the record left every
+/// list the collector scans) is dropped once the function and argument are in this frame,
+/// where the goroutine's stack scan finds them: no collection can see the record half-moved.
+///
+/// # Safety
+/// `rec` came from `new`, is on no list, and is run or discarded exactly once.
+pub(crate) unsafe fn run_record(rec: *mut Header, np: NoPreempt) {
+    // SAFETY: forwarded; `run` was written by `new` for this record's types.
+    unsafe { ((*rec).run)(rec, np) }
+}
+
+/// Frees the record without running it (`Cleanup::stop`), dropping its function and argument.
+///
+/// # Safety
+/// As for `run_record`.
+pub(crate) unsafe fn discard_record(rec: *mut Header) {
+    // SAFETY: forwarded.
+    unsafe { ((*rec).discard)(rec) }
+}
+
+/// Reports the body's words as conservative roots.
+///
+/// # Safety
+/// `rec` is a live record (registered or queued, not yet run or discarded).
+pub(crate) unsafe fn trace(rec: *const Header, t: &mut Tracer<'_>) {
+    // SAFETY: live record: its header is initialised and immutable.
+    let (off, len) = unsafe { ((*rec).body_off as usize, (*rec).body_len as usize) };
+    if len != 0 {
+        // SAFETY: the body lies inside the record's allocation, alive for this call.
+        unsafe { t.conservative(rec as usize + off, len) };
+    }
+}
+
+unsafe fn run<F: FnOnce(A), A>(rec: *mut Header, np: NoPreempt) {
+    // SAFETY: `rec` is a `Record<F, A>` from `Box::into_raw` (the header is its first field);
+    // its fields are read once and the allocation freed without dropping them again.
+    let (f, arg) = unsafe {
+        let r = rec.cast::<Record<F, A>>();
+        let f = ManuallyDrop::into_inner(ptr::read(&(*r).f));
+        let arg = ManuallyDrop::into_inner(ptr::read(&(*r).arg));
+        drop(Box::from_raw(r));
+        (f, arg)
+    };
+    drop(np);
+    f(arg);
+}
+
+unsafe fn discard<F, A>(rec: *mut Header) {
+    // SAFETY: as in `run`; dropping the box drops the header only (the fields are
+    // `ManuallyDrop`), so the fields are dropped here exactly once.
+    unsafe {
+        let mut b = Box::from_raw(rec.cast::<Record<F, A>>());
+        ManuallyDrop::drop(&mut b.f);
+        ManuallyDrop::drop(&mut b.arg);
+    }
+}
+
+/// Whether any aligned word of `[addr, addr + len)` points into `[lo, hi)`.
+pub(crate) fn holds_pointer_into((addr, len): (usize, usize), lo: usize, hi: usize) -> bool {
+    let start = addr.next_multiple_of(8);
+    let end = addr + len;
+    (start..end.saturating_sub(7)).step_by(8).any(|w| {
+        // SAFETY: an aligned word inside a live allocation we just initialised.
+        let v = unsafe { ptr::read(w as *const usize) };
+        (lo..hi).contains(&v)
+    })
+}

@@ -1,0 +1,4 @@
+//! Unit tests and loom models of the pool protocol.
+
+#[cfg(loom)]
+mod loom_pool;

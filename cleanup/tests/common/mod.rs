@@ -1,0 +1,46 @@
+//! Helpers shared by the cleanup tests.
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tricolor_gc::collect;
+use tricolor_runtime::go;
+
+/// Runs `f` on a goroutine of its own and returns its result: objects it allocates and does
+/// not return are unreachable afterwards (its stack is gone, so no stale stack word keeps them
+/// alive under conservative stack scanning).
+pub fn on_own_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    go(f).join().unwrap()
+}
+
+/// Collects and waits for the cleanup queue until `done()` holds (a few rounds: a stale word
+/// in a register or the collector's own frames can keep an object alive for a cycle).
+pub fn collect_until(what: &str, done: impl Fn() -> bool) {
+    for _ in 0..10 {
+        collect();
+        assert!(tricolor_cleanup::wait_idle(Duration::from_secs(20)), "{what}: cleanup queue did not drain in 20 s");
+        if done() {
+            return;
+        }
+    }
+    panic!("{what}: not done after 10 collections");
+}
+
+/// Aborts the process if the test takes longer than `limit` (a hang fails loudly).
+pub fn watchdog(name: &'static str, limit: Duration) -> Arc<AtomicBool> {
+    let done = Arc::new(AtomicBool::new(false));
+    let d = done.clone();
+    std::thread::spawn(move || {
+        let t = std::time::Instant::now();
+        while t.elapsed() < limit {
+            if d.load(Ordering::SeqCst) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        eprintln!("{name}: still running after {limit:?}: hang");
+        std::process::abort();
+    });
+    done
+}
