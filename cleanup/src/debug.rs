@@ -35,3 +35,8 @@ pub(crate) fn maybe_yield() {
 
 #[cfg(loom)]
 pub(crate) fn maybe_yield() {}
+
+/// Records queued per slot (one per P, then the slot of threads without a P).
+pub fn queued_per_slot() -> Vec<u64> {
+    crate::queued_per_slot()
+}

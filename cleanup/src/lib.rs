@@ -269,8 +269,15 @@ pub fn wait_idle(timeout: Duration) -> bool {
     }
 }
 
+/// A hook told the message of a panicking cleanup.
+pub type PanicHook = Box<dyn Fn(&str) + Send + Sync>;
+
 /// Installs a hook told the message of every cleanup that panics (after the report on
 /// stderr); `None` removes it. It runs on the cleanup goroutine that caught the panic.
-pub fn set_panic_hook(hook: Option<Box<dyn Fn(&str) + Send + Sync>>) {
+pub fn set_panic_hook(hook: Option<PanicHook>) {
     state().runner.set_hook(hook.map(Arc::from));
+}
+
+fn queued_per_slot() -> Vec<u64> {
+    STATE.get().map(|s| s.queue.queued_per_slot()).unwrap_or_default()
 }

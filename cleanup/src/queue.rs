@@ -254,4 +254,9 @@ impl Queue {
         let queued = self.slots.iter().map(|s| s.queued.load(Ordering::Acquire)).sum();
         (queued, done)
     }
+
+    /// Records each slot queued (tests).
+    pub(crate) fn queued_per_slot(&self) -> Vec<u64> {
+        self.slots.iter().map(|s| s.queued.load(Ordering::Acquire)).collect()
+    }
 }

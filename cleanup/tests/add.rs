@@ -246,7 +246,7 @@ fn panicking_cleanup_is_reported_and_loses_nothing() {
                 let o = Gc::new(i);
                 let ok = ok2.clone();
                 add(&o, move |i: u64| {
-                    if i % 5 == 0 {
+                    if i.is_multiple_of(5) {
                         panic!("test panic {i}");
                     }
                     ok.fetch_add(1, Ordering::SeqCst);

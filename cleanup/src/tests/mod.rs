@@ -2,3 +2,5 @@
 
 #[cfg(loom)]
 mod loom_pool;
+#[cfg(not(loom))]
+mod pool;
