@@ -6,13 +6,15 @@
 # exhaustively within that bound; measured on the 2-core dev machine (2026-11-23):
 #   tricolor-runtime: 8 models, ~0.1 s of model time (build ~40 s).
 #   tricolor-gc: 2 models (the lock-free work list), ~0.3 s (build ~50 s).
+#   tricolor-cleanup: 3 models (the pool protocol; its 4-thread model is bounded at 2
+#   preemptions in the test itself), ~80 s.
 # Models must be built with debug assertions: the protocols' invariants are debug_asserts too.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export RUSTFLAGS="${RUSTFLAGS:-} --cfg loom -C debug-assertions=on"
 export LOOM_MAX_PREEMPTIONS="${LOOM_MAX_PREEMPTIONS:-3}"
 export RUST_BACKTRACE=0
-crates="${*:-tricolor-runtime tricolor-gc}"
+crates="${*:-tricolor-runtime tricolor-gc tricolor-cleanup}"
 for c in $crates; do
   echo "== loom: $c (LOOM_MAX_PREEMPTIONS=$LOOM_MAX_PREEMPTIONS)"
   start=$(date +%s)

@@ -25,8 +25,10 @@
 
 #![warn(missing_docs)]
 
+pub use tricolor_cleanup as cleanup;
 pub use tricolor_gc as gc;
 pub use tricolor_runtime as runtime;
+pub use tricolor_weak as weak;
 
 /// The README's Rust examples, compiled and run as doctests so the first screen stays true.
 #[cfg(doctest)]

@@ -112,7 +112,7 @@ impl Pool {
 
     /// A failing pop that gives up instead of sleeping (tests drive the window between C1 and
     /// C2 with yields; `dequeue` is the production path).
-    #[cfg(test)]
+    #[cfg(all(test, not(loom)))]
     pub(crate) fn try_dequeue(&self) -> *const LfNode {
         if self.try_take_work() {
             return self.full.pop();
@@ -150,7 +150,7 @@ impl Pool {
     }
 
     /// Consumers parked in C4 or about to (`asleep`, exact under the lock).
-    #[cfg(test)]
+    #[cfg(all(test, not(loom)))]
     pub(crate) fn asleep(&self) -> usize {
         let _s = self.sleep.lock();
         self.asleep.load(Ordering::Acquire)
