@@ -11,6 +11,7 @@
 //! - `w2.rs`: W2 "binary-trees" (the Benchmarks Game program, single-threaded).
 //! - `w3.rs`: W3 "alloc" (16 B / 64 B / 512 B allocation with a ring of 1,000 roots).
 //! - `w5.rs`: W5 "weak" (weak pointers: create, upgrade, clearing, upgrades under collections).
+//! - `w6.rs`: W6 "cleanup" (1M cleanups: registration, then one collection and the wait for all).
 //! - `w7.rs`: W7 "mark" (full-collection mark rate, random and local links).
 //! - `w8.rs`: W8 "sched" kernels: spawn+join, channel ping-pong, yield, timer reset.
 
@@ -21,5 +22,6 @@ pub mod w1;
 pub mod w2;
 pub mod w3;
 pub mod w5;
+pub mod w6;
 pub mod w7;
 pub mod w8;

@@ -226,7 +226,9 @@ pub struct Stats {
     pub panicked: u64,
     /// Cleanup goroutines started (at most `max(procs / 4, 1)`).
     pub goroutines: usize,
-    /// How long the longest-running current cleanup has run: a cleanup that blocks shows here.
+    /// How long the longest-running current cleanup has been running, as far as `stats()`
+    /// calls have seen it (from the first call that found it running: a lower bound, exact to
+    /// the interval between calls). A cleanup that blocks the pool shows here.
     pub oldest_running: Option<Duration>,
 }
 

@@ -97,7 +97,7 @@ pub(crate) struct Queue {
     slots: Box<[Slot]>,
     /// Serialises threads without a P on the last slot.
     spill: std::sync::Mutex<()>,
-    /// Cleanups run (or started and panicked): Release per cleanup, Acquire in `executed`.
+    /// Cleanups run (or started and panicked): Release per block, Acquire in `progress`.
     executed: AtomicU64,
 }
 
@@ -241,10 +241,10 @@ impl Queue {
         }
     }
 
-    /// Counts one cleanup finished (run or panicked).
-    pub(crate) fn count_executed(&self) {
+    /// Counts `n` cleanups finished (run or panicked).
+    pub(crate) fn count_executed(&self, n: u64) {
         // Release: pairs with `progress`'s Acquire.
-        self.executed.fetch_add(1, Ordering::Release);
+        self.executed.fetch_add(n, Ordering::Release);
     }
 
     /// (queued, executed): `executed` is read first, so `queued == executed` means every record

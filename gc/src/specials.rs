@@ -167,6 +167,12 @@ pub(crate) fn trace_all(t: &mut Tracer<'_>) {
 /// result) and reports them to their kinds, objects in address order, kinds in registration
 /// order. Caller owns the span for sweeping.
 pub(crate) fn sweep_span(span: &'static Span) {
+    // No stop-the-world between taking a dead object's records off the span (where marking
+    // traces them) and handing them to their kinds (a cleanup record goes into a queue block,
+    // which the cleanup root scanner traces): a record is always on a scanned list, so a
+    // cleanup keeps its referents alive until it runs (invariant 26). Sweeping has no
+    // safepoint today anyway; this keeps it true under signal-based preemption.
+    let _np = tricolor_runtime::NoPreempt::new();
     let l = span.layout();
     let noscan = l.spc.noscan();
     let dead: Vec<Special> = {
@@ -187,12 +193,18 @@ pub(crate) fn sweep_span(span: &'static Span) {
         dead
     };
     // Sorted by (slot, interior, kind); report kinds in registration order per object.
+    if dead.is_empty() {
+        return;
+    }
     let mut dead = dead;
     dead.sort_by_key(|s| (s.slot_offset, s.kind, s.interior));
+    // One lookup of the registry per span, not per record (W6: a span of 16-byte objects
+    // reports up to 512 deaths).
+    let kinds: Vec<&'static dyn SpecialKind> = KINDS.lock().clone();
     for s in dead {
         let slot = l.base + s.slot_offset as usize;
         let payload = if noscan { slot } else { slot + crate::heap::HEADER };
-        kind(s.kind).on_dead(payload, s.interior as usize, s.data);
+        kinds[s.kind.0 as usize].on_dead(payload, s.interior as usize, s.data);
     }
 }
 
