@@ -119,7 +119,12 @@ pub fn add(addr: usize, kind: KindId, data: usize, unique: bool) -> Result<(usiz
     }
     let mut list = span.specials.lock();
     let key = (slot_offset, interior, kind);
-    let pos = list.partition_point(|s| (s.slot_offset, s.interior, s.kind) < key);
+    // Objects are usually registered in allocation (address) order: append without a search.
+    let pos = match list.last() {
+        None => 0,
+        Some(l) if (l.slot_offset, l.interior, l.kind) < key => list.len(),
+        Some(_) => list.partition_point(|s| (s.slot_offset, s.interior, s.kind) < key),
+    };
     if unique {
         if let Some(s) = list.get(pos) {
             if (s.slot_offset, s.interior, s.kind) == key {
