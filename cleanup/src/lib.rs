@@ -87,13 +87,13 @@ impl SpecialKind for Kind {
 
     fn trace(&self, data: usize, t: &mut Tracer<'_>) {
         // SAFETY: a cleanup special's data is a live record until removed.
-        unsafe { record::trace(data as *const record::Header, t) }
+        unsafe { record::trace(data, t) }
     }
 
     fn on_dead(&self, _object: usize, _interior: usize, data: usize) {
         // The record moves from the specials (scanned by `trace`) to a block (scanned by the
         // queue's root scanner); both happen in the sweeper, outside any marking.
-        state().queue.enqueue(data as *mut record::Header);
+        state().queue.enqueue(data);
     }
 }
 
@@ -142,11 +142,11 @@ impl Cleanup {
         let id = self.id;
         let found = specials::remove(!self.hidden, s.kind, |d| {
             // SAFETY: data of a cleanup special: a live record.
-            unsafe { (*(d as *const record::Header)).id == id }
+            unsafe { record::id(d) == id }
         });
         if let Some(d) = found {
             // SAFETY: removed from the specials: ours, never queued.
-            unsafe { record::discard_record(d as *mut record::Header) };
+            unsafe { record::discard_record(d) };
         }
     }
 }
@@ -198,15 +198,15 @@ where
     let bad_f = record::holds_pointer_into(parts.f, lo, hi);
     if bad_arg || bad_f {
         // SAFETY: fresh record, never published.
-        unsafe { record::discard_record(parts.rec) };
+        unsafe { record::discard_record(parts.rec as usize) };
         if bad_arg {
             panic!("cleanup::add: arg points into the object the cleanup is attached to ({addr:#x}); the object would stay reachable from its own cleanup, which would never run");
         }
         panic!("cleanup::add: the cleanup function captures a pointer into the object it is attached to ({addr:#x}); the object would stay reachable from its own cleanup, which would never run");
     }
-    if let Err(e) = specials::add(addr, s.kind, parts.rec as usize, false) {
+    if let Err(e) = specials::add(addr, s.kind, record::data(&parts), false) {
         // SAFETY: as above.
-        unsafe { record::discard_record(parts.rec) };
+        unsafe { record::discard_record(parts.rec as usize) };
         panic!("cleanup::add: {e}");
     }
     s.runner.ensure(&s.queue);

@@ -18,7 +18,7 @@
 //! appending leaves that block for the next flush (`wait_idle` loops; the sweep-complete flush
 //! runs when no sweeper is active, so no owner is appending).
 
-use crate::record::{self, Header};
+use crate::record;
 use crate::sync::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 use crate::pool::Pool;
 use std::ptr;
@@ -38,8 +38,8 @@ pub(crate) struct Block {
     all_next: AtomicPtr<Block>,
     /// Entries written (the owner's count; a consumer reads it after taking the block).
     n: AtomicUsize,
-    /// Records; null once taken by a consumer.
-    entries: [AtomicPtr<Header>; ENTRIES],
+    /// Records' data words (`record.rs`); 0 once taken by a consumer.
+    entries: [AtomicUsize; ENTRIES],
 }
 
 #[cfg(not(loom))]
@@ -51,7 +51,7 @@ impl Block {
             node: LfNode::default(),
             all_next: AtomicPtr::new(ptr::null_mut()),
             n: AtomicUsize::new(0),
-            entries: std::array::from_fn(|_| AtomicPtr::new(ptr::null_mut())),
+            entries: std::array::from_fn(|_| AtomicUsize::new(0)),
         }
     }
 
@@ -71,11 +71,11 @@ impl Block {
         self.n.load(Ordering::Acquire)
     }
 
-    /// Takes record `i` (null if taken).
-    pub(crate) fn take(&self, i: usize) -> *mut Header {
+    /// Takes record `i` (0 if taken).
+    pub(crate) fn take(&self, i: usize) -> usize {
         // AcqRel: Acquire pairs with the producer's Release store of the record; Release orders
         // our later reuse of the block after the take (a root scan never sees a stale entry).
-        self.entries[i].swap(ptr::null_mut(), Ordering::AcqRel)
+        self.entries[i].swap(0, Ordering::AcqRel)
     }
 }
 
@@ -128,7 +128,7 @@ impl Queue {
 
     /// Queues a record whose object died (the sweeper's `on_dead`). Never blocks on a
     /// goroutine; allocates a block with Rust's allocator when none is free.
-    pub(crate) fn enqueue(&self, rec: *mut Header) {
+    pub(crate) fn enqueue(&self, rec: usize) {
         match pin_proc() {
             Ok((np, p)) => {
                 self.append(&self.slots[p.0], rec);
@@ -143,10 +143,12 @@ impl Queue {
 
     /// Appends to the slot's block; the caller owns the slot (pinned to its P, or the spill
     /// lock).
-    fn append(&self, s: &Slot, rec: *mut Header) {
-        // Release: a `wait_idle` that reads this count with Acquire sees the record counted
-        // before it can see it run.
-        s.queued.fetch_add(1, Ordering::Release);
+    fn append(&self, s: &Slot, rec: usize) {
+        // Load + store, not an RMW: the caller owns the slot (one writer). Release: a
+        // `wait_idle` that reads this count with Acquire sees the record counted before it can
+        // see it run.
+        let q = s.queued.load(Ordering::Relaxed);
+        s.queued.store(q + 1, Ordering::Release);
         // Acquire: the block's contents as the last owner or flusher left them.
         let mut b = s.block.swap(ptr::null_mut(), Ordering::Acquire);
         if b.is_null() {
@@ -231,7 +233,7 @@ impl Queue {
             let blk = unsafe { &*b };
             for e in &blk.entries {
                 let rec = e.load(Ordering::Acquire);
-                if !rec.is_null() {
+                if rec != 0 {
                     // SAFETY: a record in a block is live until a consumer takes it, and no
                     // consumer runs while the world is stopped.
                     unsafe { record::trace(rec, t) };

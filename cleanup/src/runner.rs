@@ -94,7 +94,7 @@ impl Runner {
             // moves its function and argument onto this stack before allowing a stop again.
             let np = NoPreempt::new();
             let rec = blk.take(i);
-            if rec.is_null() {
+            if rec == 0 {
                 continue;
             }
             seq += 1;

@@ -67,3 +67,9 @@ pub fn on_goroutine() -> bool {
 pub fn procs() -> usize {
     crate::sched::sched().cfg.procs
 }
+
+/// For the collector's background work: yields to the global run queue unless a P is idle
+/// (Go's `goschedIfBusy`), so goroutines readied while it runs get a P.
+pub fn yield_if_busy() {
+    crate::sched::park::yield_if_busy()
+}

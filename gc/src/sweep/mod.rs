@@ -185,7 +185,10 @@ pub(crate) fn start_background(heap: &'static Heap) -> tricolor_runtime::gsync::
             while sweepone(heap) {
                 n += 1;
                 if n.is_multiple_of(10) {
-                    tricolor_runtime::yield_now();
+                    // Go's bgsweep: yield only if no P is idle, and to the global queue, so a
+                    // goroutine readied meanwhile (a cleanup goroutine woken by this sweep)
+                    // runs here instead of waiting behind us.
+                    tricolor_runtime::hooks::yield_if_busy();
                 }
             }
             crate::specials::prune();

@@ -10,11 +10,12 @@
 //! goroutine is switched out: a waker that takes the lock afterwards always finds it queued.
 //!
 //! Goroutines woken with `wake_one` are made runnable when the guard drops, after the lock is
-//! released.
+//! released, on the global run queue: wakers are typically in the middle of long work (the
+//! sweeper), so the woken goroutine must be free to run on another P.
 
 use crate::g::G;
 use crate::lock::{RtGuard, RtMutex};
-use crate::sched::park::{expect_goroutine, park, ready, WaitReason};
+use crate::sched::park::{expect_goroutine, park, ready_global, WaitReason};
 use std::collections::VecDeque;
 use std::fmt;
 use std::ops::{Deref, DerefMut};
@@ -84,7 +85,7 @@ impl<'a, T> ParkGuard<'a, T> {
         // Goroutines this guard woke are readied before we sleep (the lock is still held, and
         // `ready` takes only scheduler locks, never this one).
         for w in woken {
-            ready(w);
+            ready_global(w);
         }
         park(WaitReason::Cond, move |_| {
             drop(guard);
@@ -128,7 +129,7 @@ impl<T> Drop for ParkGuard<'_, T> {
     fn drop(&mut self) {
         drop(self.guard.take());
         for g in self.woken.drain(..) {
-            ready(g);
+            ready_global(g);
         }
     }
 }

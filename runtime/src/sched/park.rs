@@ -112,6 +112,31 @@ pub(crate) fn ready(g: &'static G) {
     wakep(s);
 }
 
+/// Makes a waiting G runnable on the global run queue (Go's `injectglist`), for wakers whose
+/// own P is busy with long work: a G put in the waker's `runnext` would wait there until the
+/// waker's P schedules again, since thieves with local work never steal it (found with the W6
+/// bench: the cleanup goroutine sat behind a `collect()` for its whole sweep).
+pub(crate) fn ready_global(g: &'static G) {
+    let s = sched();
+    g.status.cas(GStatus::Waiting, GStatus::Runnable);
+    let _np = NoPreempt::new();
+    globrunqput(s, g);
+    wakep(s);
+}
+
+/// For background work (the collector's sweeper): yields to the global run queue, unless a P
+/// is idle — then nothing waits for this one (Go's `goschedIfBusy`). A yield to the local
+/// queue would let this P run the yielder again at once, and goroutines readied elsewhere,
+/// waiting in a busy P's `runnext`, would not run until the background work is done.
+pub(crate) fn yield_if_busy() {
+    let s = sched();
+    if s.npidle.load(Ordering::Relaxed) > 0 {
+        return;
+    }
+    expect_goroutine("yield_if_busy");
+    mcall(SwitchOut::YieldGlobal);
+}
+
 /// Yields the processor: the current goroutine goes to the back of its P's run queue.
 pub fn yield_now() {
     expect_goroutine("yield_now");
