@@ -77,8 +77,8 @@ impl<R: Send + Sync + 'static> Owned<R> {
         Owned { gc, _r: PhantomData }
     }
 
-    /// The collected object (for weak pointers, identity, further cleanups).
-    pub fn as_gc(this: &Self) -> usize {
+    /// The collected object's address (identity; `cleanup::add_at` for further cleanups).
+    pub fn addr(this: &Self) -> usize {
         this.gc.addr()
     }
 }
