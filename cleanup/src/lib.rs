@@ -93,7 +93,19 @@ impl SpecialKind for Kind {
     fn on_dead(&self, _object: usize, _interior: usize, data: usize) {
         // The record moves from the specials (scanned by `trace`) to a block (scanned by the
         // queue's root scanner); both happen in the sweeper, outside any marking.
-        state().queue.enqueue(data);
+        state().queue.enqueue(&[data]);
+    }
+
+    fn on_dead_batch(&self, deaths: &[specials::Death]) {
+        // As `on_dead`, pinned once for the span's batch.
+        let q = &state().queue;
+        let mut buf = [0usize; 64];
+        for chunk in deaths.chunks(buf.len()) {
+            for (b, d) in buf.iter_mut().zip(chunk) {
+                *b = d.data;
+            }
+            q.enqueue(&buf[..chunk.len()]);
+        }
     }
 }
 

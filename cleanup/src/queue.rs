@@ -126,45 +126,49 @@ impl Queue {
         (n << 16) | p as u64
     }
 
-    /// Queues a record whose object died (the sweeper's `on_dead`). Never blocks on a
+    /// Queues records whose objects died (the sweeper's `on_dead`). Never blocks on a
     /// goroutine; allocates a block with Rust's allocator when none is free.
-    pub(crate) fn enqueue(&self, rec: usize) {
+    pub(crate) fn enqueue(&self, recs: &[usize]) {
         match pin_proc() {
             Ok((np, p)) => {
-                self.append(&self.slots[p.0], rec);
+                self.append(&self.slots[p.0], recs);
                 drop(np);
             }
             Err(_) => {
                 let _g = self.spill.lock().unwrap_or_else(|e| e.into_inner());
-                self.append(&self.slots[self.slots.len() - 1], rec);
+                self.append(&self.slots[self.slots.len() - 1], recs);
             }
         }
     }
 
-    /// Appends to the slot's block; the caller owns the slot (pinned to its P, or the spill
-    /// lock).
-    fn append(&self, s: &Slot, rec: usize) {
+    /// Appends to the slot's block, handing full blocks to the pool; the caller owns the slot
+    /// (pinned to its P, or the spill lock).
+    fn append(&self, s: &Slot, recs: &[usize]) {
         // Load + store, not an RMW: the caller owns the slot (one writer). Release: a
-        // `wait_idle` that reads this count with Acquire sees the record counted before it can
-        // see it run.
+        // `wait_idle` that reads this count with Acquire sees the records counted before it
+        // can see them run.
         let q = s.queued.load(Ordering::Relaxed);
-        s.queued.store(q + 1, Ordering::Release);
+        s.queued.store(q + recs.len() as u64, Ordering::Release);
         // Acquire: the block's contents as the last owner or flusher left them.
         let mut b = s.block.swap(ptr::null_mut(), Ordering::Acquire);
-        if b.is_null() {
-            b = self.new_block();
+        for &rec in recs {
+            if b.is_null() {
+                b = self.new_block();
+            }
+            // SAFETY: blocks are never freed; we own `b` (taken out of the slot, or fresh).
+            let blk = unsafe { &*b };
+            let i = blk.n.load(Ordering::Relaxed);
+            // Release: the record's contents before its pointer, for the root scanner and the
+            // consumer.
+            blk.entries[i].store(rec, Ordering::Release);
+            blk.n.store(i + 1, Ordering::Release);
+            if i + 1 == ENTRIES {
+                // SAFETY: a never-freed block we own, headed by its node.
+                unsafe { self.pool.push(b.cast_const().cast()) };
+                b = ptr::null_mut();
+            }
         }
-        // SAFETY: blocks are never freed; we own `b` (taken out of the slot, or fresh).
-        let blk = unsafe { &*b };
-        let i = blk.n.load(Ordering::Relaxed);
-        // Release: the record's contents before its pointer, for the root scanner and the
-        // consumer.
-        blk.entries[i].store(rec, Ordering::Release);
-        blk.n.store(i + 1, Ordering::Release);
-        if i + 1 == ENTRIES {
-            // SAFETY: a never-freed block we own, headed by its node.
-            unsafe { self.pool.push(b.cast_const().cast()) };
-        } else {
+        if !b.is_null() {
             // Release: our writes, for the next owner or flusher that swaps it out.
             s.block.store(b, Ordering::Release);
         }
