@@ -71,11 +71,16 @@ impl Block {
         self.n.load(Ordering::Acquire)
     }
 
-    /// Takes record `i` (0 if taken).
+    /// Takes record `i` (0 if taken). The caller owns the block (a consumer that took its
+    /// work unit) and has preemption disabled, so no root scan runs between the load and the
+    /// store: a load and a store suffice, no read-modify-write.
     pub(crate) fn take(&self, i: usize) -> usize {
-        // AcqRel: Acquire pairs with the producer's Release store of the record; Release orders
-        // our later reuse of the block after the take (a root scan never sees a stale entry).
-        self.entries[i].swap(0, Ordering::AcqRel)
+        // Acquire: pairs with the producer's Release store of the record.
+        let rec = self.entries[i].load(Ordering::Acquire);
+        // Relaxed: the next reader is a root scan (after a stop-the-world, which synchronises)
+        // or the block's next owner (through the free stack's Release/Acquire).
+        self.entries[i].store(0, Ordering::Relaxed);
+        rec
     }
 }
 

@@ -202,7 +202,8 @@ pub(crate) fn sweep_span(span: &'static Span) {
         let mut list = span.specials.lock();
         let mut dead = Vec::new();
         list.retain(|s| {
-            let idx = s.slot_offset as usize / l.elemsize;
+            // Magic-number division, not a `div` per record (W6: a million records per sweep).
+            let idx = span.object_index(l.base + s.slot_offset as usize);
             if span.is_marked(idx) {
                 true
             } else {
