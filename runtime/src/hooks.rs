@@ -9,6 +9,7 @@
 //! | `WorldStopped::run_on_all_ps` | the stopper | runs on g0s without Ps: no parking, no allocation |
 //! | `scan::*` | the stopper | stacks of stopped goroutines, and its own |
 //! | `safepoint()` | every allocation | may stop the caller for a stop-the-world |
+//! | `yield_if_busy()` | the background sweeper, between spans | yields to the global queue only when no P is idle |
 
 use crate::preempt::NoPreempt;
 use crate::sched::park::current;
