@@ -72,28 +72,6 @@ fn equality() {
 }
 
 #[test]
-fn a_new_object_at_a_dead_objects_address_gets_a_new_handle() {
-    block_on(|| {
-        let (weak, _) = weak_to_fresh_objects(64);
-        let addrs: Vec<usize> = weak.iter().map(|w| w.upgrade().map_or(0, |o| o.addr())).collect();
-        collect();
-        // The odd objects are dead; allocate until one of their addresses is reused.
-        let mut reused = None;
-        for round in 0..200 {
-            let fresh = GcArray::from_fn(4096, |i| obj(1_000_000 + round * 4096 + i as u64));
-            if let Some(o) = fresh.iter().find(|o| addrs.iter().enumerate().any(|(i, a)| i % 2 == 1 && *a == o.addr())) {
-                reused = Some(*o);
-                break;
-            }
-        }
-        let o = reused.expect("no dead object's address was reused in 800K allocations");
-        let i = addrs.iter().position(|a| *a == o.addr()).unwrap();
-        assert!(weak[i].upgrade().is_none(), "the dead object's weak pointer must stay empty");
-        assert_ne!(Pointer::new(&o), weak[i], "a new object at a reused address must get a new handle");
-    });
-}
-
-#[test]
 fn interior_pointers_and_large_objects_have_one_handle_per_offset() {
     block_on(|| {
         let a = obj(5);
