@@ -31,10 +31,14 @@ fn equal_values_share_one_object() {
 fn interning_from_many_goroutines_at_once_gives_one_object() {
     block_on(|| {
         let t: &'static Interner<Sym> = Box::leak(Box::new(Interner::new()));
-        let hs: Vec<_> = (0..32).map(|i| go(move || (i, t.intern(Sym { a: i % 4, b: 0 })))).collect();
-        let got: Vec<(u64, Interned<Sym>)> = hs.into_iter().map(|h| h.join().unwrap()).collect();
-        for (i, v) in &got {
-            for (j, w) in &got {
+        let mut hs: Vec<_> = (0..32u64).map(|i| Some(go(move || t.intern(Sym { a: i % 4, b: 0 })))).collect();
+        // The handles go into a traced array, not a `Vec`: a `Vec` is not scanned, and a
+        // collection run meanwhile by another test of this binary would free the objects of
+        // handles already joined, so later interns of the same values made new ones (this
+        // test failed ~1 run in 20 that way).
+        let got: GcArray<Interned<Sym>> = GcArray::from_fn(32, |i| hs[i].take().unwrap().join().unwrap());
+        for (i, v) in got.iter().enumerate() {
+            for (j, w) in got.iter().enumerate() {
                 assert_eq!(i % 4 == j % 4, v == w, "values {i} and {j}");
             }
         }
@@ -47,13 +51,16 @@ fn entries_without_handles_are_removed() {
         let t: &'static Interner<Sym> = Box::leak(Box::new(Interner::new()));
         // Intern on a goroutine that dies, keeping handles to the even ones only (in a heap
         // array, returned through join).
+        // `len` upgrades every entry: run it there too, or the last address it upgraded stays
+        // in a slot of this goroutine's stack, and the conservative scan keeps that object
+        // (this test failed ~1 run in 12 that way).
         let kept = go(move || {
             let all = GcArray::from_fn(1000, |i| t.intern(Sym { a: i as u64, b: 7 }));
+            assert_eq!(t.len(), 1000);
             GcArray::from_fn(500, |i| all[2 * i])
         })
         .join()
         .unwrap();
-        assert_eq!(t.len(), 1000);
         collect();
         collect();
         assert_eq!(t.len(), 500, "entries whose last handle is gone must go away");
