@@ -95,10 +95,14 @@ impl Pool {
                 crate::debug::maybe_yield();
             }
             let mut s = self.sleep.lock();
-            // C2: announce first.
+            // C2: announce first. `asleep` changes only under the lock, which orders it with
+            // W1's read; AcqRel keeps the increment before the C3 load below even for the
+            // lock-free readers (`wants_g` callers).
             self.asleep.fetch_add(1, Ordering::AcqRel);
             // C3: re-check under the lock.
+            // Acquire: pairs with P1's Release (a unit seen here has its block on the list).
             if self.work_units.load(Ordering::Acquire) > 0 {
+                // Under the lock, as every change of `asleep`.
                 self.asleep.fetch_sub(1, Ordering::AcqRel);
                 continue;
             }
@@ -123,10 +127,13 @@ impl Pool {
     /// W1.
     pub(crate) fn wake(&self) {
         let mut s = self.sleep.lock();
+        // Acquire: pairs with P1's Release. `asleep` is read under the lock that guards its
+        // changes, so it is exact here (the over-estimate of C2-C4 included).
         let work = self.work_units.load(Ordering::Acquire);
         let a = self.asleep.load(Ordering::Acquire);
         let w = work.min(a);
         if w > 0 {
+            // Under the lock (see C2).
             self.asleep.fetch_sub(w, Ordering::AcqRel);
             s.tokens += w;
             for _ in 0..w {
@@ -153,6 +160,7 @@ impl Pool {
     #[cfg(all(test, not(loom)))]
     pub(crate) fn asleep(&self) -> usize {
         let _s = self.sleep.lock();
+        // Under the lock: exact.
         self.asleep.load(Ordering::Acquire)
     }
 }

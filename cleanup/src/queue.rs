@@ -214,6 +214,8 @@ impl Queue {
     pub(crate) fn flush(&self) {
         let mut pushed = false;
         for s in self.slots.iter() {
+            // AcqRel: Acquire pairs with the owner's Release store-back (its entries);
+            // Release keeps the slot's new emptiness ordered for the owner's next swap.
             let b = s.block.swap(ptr::null_mut(), Ordering::AcqRel);
             if b.is_null() {
                 continue;
@@ -236,11 +238,14 @@ impl Queue {
 
     /// Reports every queued record's function and argument as roots (world stopped).
     pub(crate) fn scan_roots(&self, t: &mut Tracer<'_>) {
+        // Acquire: pairs with `new_block`'s Release CAS (the block's fields before its
+        // address). The world is stopped, so entries are not changing under us.
         let mut b = self.all.load(Ordering::Acquire);
         while !b.is_null() {
             // SAFETY: blocks on `all` are never freed.
             let blk = unsafe { &*b };
             for e in &blk.entries {
+                // Acquire: pairs with `append`'s Release store (the record before its address).
                 let rec = e.load(Ordering::Acquire);
                 if rec != 0 {
                     // SAFETY: a record in a block is live until a consumer takes it, and no
@@ -248,6 +253,7 @@ impl Queue {
                     unsafe { record::trace(rec, t) };
                 }
             }
+            // Relaxed: written once before the block was published (Acquire above).
             b = blk.all_next.load(Ordering::Relaxed);
         }
     }
@@ -268,6 +274,7 @@ impl Queue {
 
     /// Records each slot queued (tests).
     pub(crate) fn queued_per_slot(&self) -> Vec<u64> {
+        // Acquire: pairs with `append`'s Release (statistics for tests).
         self.slots.iter().map(|s| s.queued.load(Ordering::Acquire)).collect()
     }
 }

@@ -57,6 +57,8 @@ impl Runner {
         if self.ng.load(Ordering::Relaxed) != 0 && !q.pool.wants_g() {
             return;
         }
+        // Acquire/Release on `spawning`: a spin-free try-lock; the previous spawner's `ng`
+        // stores happen before our `ng` load.
         if self.spawning.compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed).is_err() {
             return;
         }
@@ -64,6 +66,8 @@ impl Runner {
         let want = q.pool.take_needg().max(usize::from(ng == 0));
         let k = want.min(self.max - ng);
         for i in ng..ng + k {
+            // Relaxed: written only under `spawning`, whose Release publishes it to the next
+            // spawner; other readers use it as a hint or a statistic.
             self.ng.store(i + 1, Ordering::Relaxed);
             // Detached: the goroutine runs for the life of the process.
             drop(go(move || self.consume(q, i)));
