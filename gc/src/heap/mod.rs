@@ -10,6 +10,7 @@
 
 pub(crate) mod arena;
 mod cache;
+mod extents;
 pub(crate) mod central;
 pub(crate) mod class;
 mod os;
