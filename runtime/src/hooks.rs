@@ -9,7 +9,6 @@
 //! | `WorldStopped::run_on_all_ps` | the stopper | runs on g0s without Ps: no parking, no allocation |
 //! | `scan::*` | the stopper | stacks of stopped goroutines, and its own |
 //! | `safepoint()` | every allocation | may stop the caller for a stop-the-world |
-//! | `yield_if_busy()` | the background sweeper, between spans | yields to the global queue only when no P is idle |
 
 use crate::preempt::NoPreempt;
 use crate::sched::park::current;
@@ -67,10 +66,4 @@ pub fn on_goroutine() -> bool {
 /// The number of Ps.
 pub fn procs() -> usize {
     crate::sched::sched().cfg.procs
-}
-
-/// For the collector's background work: yields to the global run queue unless a P is idle
-/// (Go's `goschedIfBusy`), so goroutines readied while it runs get a P.
-pub fn yield_if_busy() {
-    crate::sched::park::yield_if_busy()
 }

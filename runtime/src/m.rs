@@ -22,9 +22,6 @@ pub(crate) enum SwitchOut {
     Park(*mut (dyn FnMut(&'static G) -> bool + 'static)),
     /// `yield_now`: back to the tail of the local run queue.
     Yield,
-    /// `yield_if_busy` (Go's `goschedIfBusy` → `gosched_m`): to the global run queue, so this
-    /// P looks at the global queue and other Ps' work before running the G again.
-    YieldGlobal,
     /// Stopped at a safepoint for a stop-the-world, `for_each_p` or preemption request: to the
     /// back of its P's run queue (fairness under frequent stops).
     Preempted,

@@ -423,10 +423,10 @@ where
         result: UnsafeCell::new(None),
     });
     let entry: Arc<dyn Entry + '_> = packet.clone();
-    // SAFETY: we wait below until the goroutine has published its result and will never touch
-    // `f`, `T` or anything they borrow again (the packet's remaining references only drop
-    // `None`s), so erasing the borrow's lifetime cannot let the goroutine outlive it — the same
-    // argument as std's scoped threads.
+    // We wait below until the goroutine has published its result and will never touch `f`,
+    // `T` or anything they borrow again (the packet's remaining references only drop `None`s)
+    // — the same argument as std's scoped threads.
+    // SAFETY: the erased borrow outlives every use of it (we block until the result is in).
     let entry: Arc<dyn Entry + 'static> = unsafe { std::mem::transmute(entry) };
     if let Err(e) = newproc(s, entry) {
         panic!("block_on: {e}");

@@ -185,10 +185,9 @@ pub(crate) fn start_background(heap: &'static Heap) -> tricolor_runtime::gsync::
             while sweepone(heap) {
                 n += 1;
                 if n.is_multiple_of(10) {
-                    // Go's bgsweep: yield only if no P is idle, and to the global queue, so a
-                    // goroutine readied meanwhile (a cleanup goroutine woken by this sweep)
-                    // runs here instead of waiting behind us.
-                    tricolor_runtime::hooks::yield_if_busy();
+                    // Behind anything waiting on the global queue (a cleanup goroutine this
+                    // sweep woke, `ParkLock` wakes go there), not ahead of it.
+                    tricolor_runtime::yield_now();
                 }
             }
             crate::specials::prune();

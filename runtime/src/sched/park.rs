@@ -90,26 +90,18 @@ pub(crate) fn park<F: FnOnce(&'static G) -> bool>(reason: WaitReason, commit: F)
     let mut commit = Some(commit);
     let mut call = move |g: &'static G| (commit.take().expect("runtime: park commit ran twice"))(g);
     let dynref: &mut (dyn FnMut(&'static G) -> bool + '_) = &mut call;
-    // SAFETY: the closure lives in this frame, which stays alive until the G resumes; g0 calls
-    // it exactly once, before any waker can resume the G. Erasing the lifetime is sound for
-    // that window only, which is the only window the pointer is used in.
-    let erased: *mut (dyn FnMut(&'static G) -> bool + 'static) =
-        unsafe { std::mem::transmute(dynref as *mut (dyn FnMut(&'static G) -> bool + '_)) };
+    let raw = dynref as *mut (dyn FnMut(&'static G) -> bool + '_);
+    // The closure lives in this frame, which stays alive until the G resumes; g0 calls it
+    // exactly once, before any waker can resume the G: the only window the pointer is used in.
+    // SAFETY: lifetime erasure valid for that window (closure outlives its single use).
+    let erased: *mut (dyn FnMut(&'static G) -> bool + 'static) = unsafe { std::mem::transmute(raw) };
     mcall(SwitchOut::Park(erased));
 }
 
 /// Makes a Waiting goroutine runnable (Go's `goready`): into the current P's `runnext` if the
 /// caller holds a P, else onto the global queue; then wakes an idle P if needed.
 pub(crate) fn ready(g: &'static G) {
-    let s = sched();
-    g.status.cas(GStatus::Waiting, GStatus::Runnable);
-    let _np = NoPreempt::new();
-    crate::debug::trace::ev("ready", g.goid(), current_m().and_then(|m| m.p()).map_or(u64::MAX, |p| p.id as u64));
-    match current_m().and_then(|m| m.p()) {
-        Some(p) => runqput(s, p, g, true),
-        None => globrunqput(s, g),
-    }
-    wakep(s);
+    make_ready(g, false)
 }
 
 /// Makes a waiting G runnable on the global run queue (Go's `injectglist`), for wakers whose
@@ -117,27 +109,24 @@ pub(crate) fn ready(g: &'static G) {
 /// waker's P schedules again, since thieves with local work never steal it (found with the W6
 /// bench: the cleanup goroutine sat behind a `collect()` for its whole sweep).
 pub(crate) fn ready_global(g: &'static G) {
+    make_ready(g, true)
+}
+
+fn make_ready(g: &'static G, global: bool) {
     let s = sched();
     g.status.cas(GStatus::Waiting, GStatus::Runnable);
     let _np = NoPreempt::new();
-    globrunqput(s, g);
+    let p = if global { None } else { current_m().and_then(|m| m.p()) };
+    crate::debug::trace::ev("ready", g.goid(), p.map_or(u64::MAX, |p| p.id as u64));
+    match p {
+        Some(p) => runqput(s, p, g, true),
+        None => globrunqput(s, g),
+    }
     wakep(s);
 }
 
-/// For background work (the collector's sweeper): yields to the global run queue, unless a P
-/// is idle — then nothing waits for this one (Go's `goschedIfBusy`). A yield to the local
-/// queue would let this P run the yielder again at once, and goroutines readied elsewhere,
-/// waiting in a busy P's `runnext`, would not run until the background work is done.
-pub(crate) fn yield_if_busy() {
-    let s = sched();
-    if s.npidle.load(Ordering::Relaxed) > 0 {
-        return;
-    }
-    expect_goroutine("yield_if_busy");
-    mcall(SwitchOut::YieldGlobal);
-}
-
-/// Yields the processor: the current goroutine goes to the back of its P's run queue.
+/// Yields the processor: the current goroutine goes to the back of its P's run queue, or of
+/// the global queue when goroutines wait there (see `schedule.rs`, `SwitchOut::Yield`).
 pub fn yield_now() {
     expect_goroutine("yield_now");
     mcall(SwitchOut::Yield);

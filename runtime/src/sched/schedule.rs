@@ -88,11 +88,6 @@ fn after_switch(s: &'static Sched, m: &'static M, g: &'static G) -> Option<&'sta
             }
             None
         }
-        SwitchOut::YieldGlobal => {
-            g.status.cas(GStatus::Running, GStatus::Runnable);
-            globrunqput(s, g);
-            None
-        }
         SwitchOut::Preempted => {
             // To the back of the local queue, not `runnext` (Go: `gopreempt_m` queues
             // globally): under back-to-back stops the same goroutine would otherwise resume
