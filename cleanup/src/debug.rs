@@ -38,5 +38,5 @@ pub(crate) fn maybe_yield() {}
 
 /// Records queued per slot (one per P, then the slot of threads without a P).
 pub fn queued_per_slot() -> Vec<u64> {
-    crate::queued_per_slot()
+    crate::STATE.get().map(|s| s.queue.queued_per_slot()).unwrap_or_default()
 }

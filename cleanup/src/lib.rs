@@ -204,8 +204,7 @@ where
     };
     let parts = record::new(id, f, arg);
     // The object's bytes: from its payload to the end of its slot.
-    let slot_end = info.payload - if info.type_info.is_some() { 8 } else { 0 } + info.slot_size;
-    let (lo, hi) = (info.payload, slot_end.max(info.payload + 1));
+    let (lo, hi) = (info.payload, info.end().max(info.payload + 1));
     let bad_arg = record::holds_pointer_into(parts.arg, lo, hi);
     let bad_f = record::holds_pointer_into(parts.f, lo, hi);
     if bad_arg || bad_f {
@@ -290,8 +289,4 @@ pub type PanicHook = Box<dyn Fn(&str) + Send + Sync>;
 /// stderr); `None` removes it. It runs on the cleanup goroutine that caught the panic.
 pub fn set_panic_hook(hook: Option<PanicHook>) {
     state().runner.set_hook(hook.map(Arc::from));
-}
-
-fn queued_per_slot() -> Vec<u64> {
-    STATE.get().map(|s| s.queue.queued_per_slot()).unwrap_or_default()
 }

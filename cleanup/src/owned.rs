@@ -62,10 +62,8 @@ impl<R: Send + Sync + 'static> Owned<R> {
     pub fn new(value: R) -> Owned<R> {
         let b = Box::new(value);
         let addr = &*b as *const R as usize;
-        let len = std::mem::size_of::<R>();
-        for w in (addr.next_multiple_of(8)..(addr + len).saturating_sub(7)).step_by(8) {
-            // SAFETY: an aligned word inside the box we just filled.
-            let v = unsafe { std::ptr::read(w as *const usize) };
+        // SAFETY: the box we just filled.
+        for v in unsafe { crate::record::words((addr, std::mem::size_of::<R>())) } {
             if tricolor_gc::raw::object_info(v).is_some() {
                 panic!(
                     "cleanup::Owned::new: the value holds a pointer into the collected heap ({v:#x}); the boxed value is not traced, so keep GC references in a traced object instead"

@@ -70,15 +70,22 @@ pub(crate) fn new<F: FnOnce(A) + Send + 'static, A: Send + 'static>(id: u64, f: 
 
 /// The data word for a new record (see the module docs): scans the body once.
 pub(crate) fn data(p: &Parts) -> usize {
-    let traced = [p.f, p.arg].into_iter().any(|(addr, len)| {
-        let start = addr.next_multiple_of(8);
-        (start..(addr + len).saturating_sub(7)).step_by(8).any(|w| {
-            // SAFETY: an aligned word inside the record we just initialised.
-            let v = unsafe { ptr::read(w as *const usize) };
-            tricolor_gc::raw::object_info(v).is_some()
-        })
+    let traced = [p.f, p.arg].into_iter().any(|r| {
+        // SAFETY: `r` is a part of the record we just initialised.
+        unsafe { words(r) }.any(|v| tricolor_gc::raw::object_info(v).is_some())
     });
     p.rec as usize | usize::from(!traced)
+}
+
+/// The values of the aligned words of `[addr, addr + len)`.
+///
+/// # Safety
+/// The range is initialised, readable memory while the iterator is used.
+pub(crate) unsafe fn words((addr, len): (usize, usize)) -> impl Iterator<Item = usize> {
+    (addr.next_multiple_of(8)..(addr + len).saturating_sub(7)).step_by(8).map(|w| {
+        // SAFETY: an aligned word inside the range the caller vouches for.
+        unsafe { ptr::read(w as *const usize) }
+    })
 }
 
 fn header(data: usize) -> *mut Header {
@@ -157,13 +164,8 @@ unsafe fn discard<F, A>(rec: *mut Header) {
     }
 }
 
-/// Whether any aligned word of `[addr, addr + len)` points into `[lo, hi)`.
-pub(crate) fn holds_pointer_into((addr, len): (usize, usize), lo: usize, hi: usize) -> bool {
-    let start = addr.next_multiple_of(8);
-    let end = addr + len;
-    (start..end.saturating_sub(7)).step_by(8).any(|w| {
-        // SAFETY: an aligned word inside a live allocation we just initialised.
-        let v = unsafe { ptr::read(w as *const usize) };
-        (lo..hi).contains(&v)
-    })
+/// Whether any aligned word of a fresh record's part points into `[lo, hi)`.
+pub(crate) fn holds_pointer_into(part: (usize, usize), lo: usize, hi: usize) -> bool {
+    // SAFETY: the parts of a record `new` just initialised.
+    unsafe { words(part) }.any(|v| (lo..hi).contains(&v))
 }

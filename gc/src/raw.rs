@@ -80,6 +80,15 @@ pub struct ObjectInfo {
     pub type_info: Option<&'static TypeInfo>,
 }
 
+impl ObjectInfo {
+    /// The end of the object's slot (one past its last byte; header excluded from the start,
+    /// so `[payload, end())` is everything an interior pointer may point at).
+    pub fn end(&self) -> usize {
+        let slot = if self.type_info.is_some() { self.payload - HEADER } else { self.payload };
+        slot + self.slot_size
+    }
+}
+
 /// Resolves any address (interior pointers included) to the live object containing it.
 pub fn object_info(addr: usize) -> Option<ObjectInfo> {
     let c = collector();
