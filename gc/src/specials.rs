@@ -216,31 +216,28 @@ pub(crate) fn sweep_span(span: &'static Span) {
         }
         dead
     };
-    // Sorted by (slot, interior, kind); report kinds in registration order per object.
     if dead.is_empty() {
         return;
     }
-    // Kind by kind in registration order, each kind's records in address order, in one batch
-    // per kind: every weak cell of the span is cleared before any cleanup of the span is
-    // queued (stronger than invariant 23 asks: per object). One lookup of the registry per
-    // span, and one call per kind (W6: a span of 16-byte objects reports up to 512 deaths).
-    let mut dead = dead;
-    dead.sort_by_key(|s| (s.kind, s.slot_offset, s.interior));
+    // Kind by kind in registration order, each kind's records in address order (the list's
+    // order), in one batch per kind: every weak cell of the span is cleared before any cleanup
+    // of the span is queued (stronger than invariant 23 asks: per object). One lookup of the
+    // registry per span, one call per kind (W6: a span of 16-byte objects reports up to 512
+    // deaths).
     let kinds: Vec<&'static dyn SpecialKind> = KINDS.lock().clone();
-    let deaths: Vec<Death> = dead
-        .iter()
-        .map(|s| {
-            let slot = l.base + s.slot_offset as usize;
-            let object = if noscan { slot } else { slot + crate::heap::HEADER };
-            Death { object, interior: s.interior as usize, data: s.data }
-        })
-        .collect();
-    let mut i = 0;
-    while i < dead.len() {
-        let k = dead[i].kind;
-        let n = dead[i..].iter().take_while(|s| s.kind == k).count();
-        kinds[k.0 as usize].on_dead_batch(&deaths[i..i + n]);
-        i += n;
+    for (k, kind) in kinds.iter().enumerate() {
+        let batch: Vec<Death> = dead
+            .iter()
+            .filter(|s| s.kind.0 as usize == k)
+            .map(|s| {
+                let slot = l.base + s.slot_offset as usize;
+                let object = if noscan { slot } else { slot + crate::heap::HEADER };
+                Death { object, interior: s.interior as usize, data: s.data }
+            })
+            .collect();
+        if !batch.is_empty() {
+            kind.on_dead_batch(&batch);
+        }
     }
 }
 
