@@ -186,9 +186,9 @@ impl Collector {
         let world = tricolor_runtime::stop_the_world();
         let t_stopped = Instant::now();
         self.heap.flush_caches();
-        // Spans just returned by the caches are swept already; this finds nothing unless a
-        // span was uncached unswept (a bug we would rather tolerate than assert on in release).
-        crate::sweep::sweep_all(&self.heap);
+        // Sweep termination: what step 1 left (a goroutine may have allocated meanwhile, or
+        // `collect()` raced another cycle), then every sweeper without a P waits outside.
+        crate::sweep::finish(&self.heap);
         let heap1 = self.heap.counters.live.load(Ordering::Relaxed);
         // Step 3.
         self.weak.begin_mark();
@@ -203,7 +203,7 @@ impl Collector {
         self.heap.counters.live.store(marked.marked, Ordering::Relaxed);
         self.pacer.commit(marked.marked);
         self.heap.advance_sweepgen();
-        self.heap.sweep_active.store(0, Ordering::Relaxed);
+        crate::sweep::reopen(&self.heap);
         if cfg!(debug_assertions) {
             self.heap.check_pages();
         }

@@ -92,11 +92,8 @@ impl ObjectInfo {
 /// Resolves any address (interior pointers included) to the live object containing it.
 pub fn object_info(addr: usize) -> Option<ObjectInfo> {
     let c = collector();
-    let o = c.heap.arena.find_object(addr)?;
-    crate::sweep::ensure_swept(&c.heap, o.span);
-    if !o.span.is_allocated(o.index) {
-        return None;
-    }
+    let found = crate::sweep::lookup(&c.heap, addr)?;
+    let o = found.obj;
     let l = o.span.layout();
     if l.spc.noscan() {
         return Some(ObjectInfo { payload: o.slot, slot_size: l.elemsize, type_info: None });

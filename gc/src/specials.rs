@@ -105,26 +105,36 @@ impl std::fmt::Display for NotHeap {
 
 impl std::error::Error for NotHeap {}
 
-/// Where a special for `addr` goes: its span, slot offset and interior offset, with the span
-/// swept for the current cycle.
-fn locate(addr: usize) -> Result<(&'static Span, u32, u32, usize), NotHeap> {
-    let c = collector();
-    let o = c.heap.arena.find_object(addr).ok_or(NotHeap::NotAnObject(addr))?;
-    crate::sweep::ensure_swept(&c.heap, o.span);
-    if !o.span.is_allocated(o.index) {
-        return Err(NotHeap::NotAnObject(addr));
+/// Where a special for `addr` goes: the object found by the sweep protocol (its span swept for
+/// the current cycle; the guard keeps it so), with its slot offset, interior offset and payload.
+struct Located<'a> {
+    found: crate::sweep::Found<'a>,
+    slot_offset: u32,
+    interior: u32,
+    payload: usize,
+}
+
+impl Located<'_> {
+    fn span(&self) -> &'static Span {
+        self.found.obj.span
     }
+}
+
+fn locate(addr: usize) -> Result<Located<'static>, NotHeap> {
+    let c = collector();
+    let found = crate::sweep::lookup(&c.heap, addr).ok_or(NotHeap::NotAnObject(addr))?;
+    let o = found.obj;
     let payload = if o.span.layout().spc.noscan() { o.slot } else { o.slot + crate::heap::HEADER };
     let interior = addr.checked_sub(payload).ok_or(NotHeap::NotAnObject(addr))?;
-    Ok((o.span, (o.slot - o.span.base()) as u32, interior as u32, payload))
+    Ok(Located { slot_offset: (o.slot - o.span.base()) as u32, interior: interior as u32, payload, found })
 }
 
 /// Attaches a record of `kind` with `data` to the object containing `addr`. With `unique`,
 /// returns the existing record's data instead if one of this kind exists for the same
 /// (object, interior offset). Returns (data in the list, object payload address).
 pub fn add(addr: usize, kind: KindId, data: usize, unique: bool) -> Result<(usize, usize), NotHeap> {
-    let (span, slot_offset, interior, payload) = locate(addr)?;
-    let _np = tricolor_runtime::NoPreempt::new();
+    let at = locate(addr)?;
+    let (span, slot_offset, interior, payload) = (at.span(), at.slot_offset, at.interior, at.payload);
     if kind != KindId::FIRST && collector().weak.marking() {
         // Invariant 25: a record added while marking runs must have its data traced at once
         // (a cleanup's function and argument are roots the collector has already scanned
@@ -158,21 +168,20 @@ pub fn add(addr: usize, kind: KindId, data: usize, unique: bool) -> Result<(usiz
 }
 
 /// Removes the first record of `kind` for the object containing `addr` whose data satisfies
-/// `pred`; returns its data.
+/// `pred`; returns its data. None also when `addr` is no longer inside an allocated object (it
+/// died: its records went to their kinds when its span was swept).
 pub fn remove(addr: usize, kind: KindId, mut pred: impl FnMut(usize) -> bool) -> Option<usize> {
-    let (span, slot_offset, _, _) = locate(addr).ok()?;
-    let _np = tricolor_runtime::NoPreempt::new();
-    let mut list = span.specials.lock();
-    let i = list.iter().position(|s| s.slot_offset == slot_offset && s.kind == kind && pred(s.data))?;
+    let at = locate(addr).ok()?;
+    let mut list = at.span().specials.lock();
+    let i = list.iter().position(|s| s.slot_offset == at.slot_offset && s.kind == kind && pred(s.data))?;
     Some(list.remove(i).data)
 }
 
 /// Finds the data of a `kind` record for exactly (object, interior offset) of `addr`.
 pub fn find(addr: usize, kind: KindId) -> Option<usize> {
-    let (span, slot_offset, interior, _) = locate(addr).ok()?;
-    let _np = tricolor_runtime::NoPreempt::new();
-    let list = span.specials.lock();
-    list.iter().find(|s| s.slot_offset == slot_offset && s.interior == interior && s.kind == kind).map(|s| s.data)
+    let at = locate(addr).ok()?;
+    let list = at.span().specials.lock();
+    list.iter().find(|s| s.slot_offset == at.slot_offset && s.interior == at.interior && s.kind == kind).map(|s| s.data)
 }
 
 /// Marking: trace every record's data (world stopped).

@@ -6,7 +6,7 @@
 
 use super::class::PAGE_SIZE;
 use super::os::Reservation;
-use super::span::{Span, SpanState};
+use super::span::{Layout, Span, SpanState};
 use crate::sync::atomic::{AtomicPtr, Ordering};
 
 /// Bytes per arena (the unit of commit).
@@ -91,7 +91,7 @@ impl Arena {
         let l = s.layout();
         let first = self.page_of(l.base);
         for p in first..first + l.npages {
-            // Release: pairs with the Acquire in `span_of`.
+            // Release: pairs with the Acquire in `span_and_layout` and `find_object_seq`.
             self.slot(p).store(s as *const Span as *mut Span, Ordering::Release);
         }
     }
@@ -104,9 +104,10 @@ impl Arena {
         }
     }
 
-    /// The in-use span containing `addr`, if any (Go's `spanOfHeap`).
+    /// The in-use span containing `addr`, if any (Go's `spanOfHeap`), with the layout snapshot
+    /// the bounds were checked against.
     #[inline]
-    pub(crate) fn span_of(&self, addr: usize) -> Option<&'static Span> {
+    fn span_and_layout(&self, addr: usize) -> Option<(&'static Span, Layout)> {
         if !self.contains(addr) {
             return None;
         }
@@ -120,19 +121,64 @@ impl Arena {
         if addr < l.base || addr >= l.base + l.npages * PAGE_SIZE {
             return None;
         }
-        Some(s)
+        Some((s, l))
     }
 
     /// Resolves any address (interior pointers included) to the object slot containing it
-    /// (Go's `findObject`), without checking that the slot is allocated.
+    /// (Go's `findObject`), without checking that the slot is allocated. For spans that cannot
+    /// be freed meanwhile (the world is stopped, or the address is known live); a mutator
+    /// looking up an address that may be dead uses `find_object_seq`.
     #[inline]
     pub(crate) fn find_object(&self, addr: usize) -> Option<ObjRef> {
-        let span = self.span_of(addr)?;
-        if addr >= span.limit() {
-            return None; // the span's tail waste
-        }
-        let index = span.object_index(addr);
-        let l = span.layout();
-        Some(ObjRef { span, index, slot: l.base + index * l.elemsize })
+        let (span, l) = self.span_and_layout(addr)?;
+        resolve(span, &l, addr)
     }
+
+    /// `find_object` for an address whose span may be freed and reused while we look (a
+    /// mutator's lookup of a possibly dead object): the result comes from one consistent
+    /// layout, returned with the span's seqlock value it was read under. Whatever the caller
+    /// reads of the span afterwards belongs to the same incarnation if `span.seq_valid(seq)`
+    /// holds after the reads. The caller checks allocation under the sweep protocol
+    /// (`sweep::lookup`).
+    pub(crate) fn find_object_seq(&self, addr: usize) -> Option<(ObjRef, u32)> {
+        loop {
+            if !self.contains(addr) {
+                return None;
+            }
+            let p = self.slot(self.page_of(addr)).load(Ordering::Acquire);
+            // SAFETY: span records are never freed (pool.rs).
+            let span: &'static Span = unsafe { p.as_ref() }?;
+            let Some(seq) = span.seq_begin() else {
+                crate::sync::spin_loop();
+                continue; // being re-initialised right now: look again
+            };
+            let found = (|| {
+                if span.state() != SpanState::InUse {
+                    return None;
+                }
+                let l = span.layout();
+                if addr < l.base || addr >= l.base + l.npages * PAGE_SIZE {
+                    return None;
+                }
+                resolve(span, &l, addr)
+            })();
+            if span.seq_valid(seq) {
+                return found.map(|o| (o, seq));
+            }
+        }
+    }
+}
+
+/// The slot of `addr` in `span` laid out as `l` (`addr` is within the span's pages). Every
+/// index is checked against `nelems`, so a torn layout never indexes past the bitmaps.
+#[inline]
+fn resolve(span: &'static Span, l: &Layout, addr: usize) -> Option<ObjRef> {
+    if addr >= l.base + l.nelems as usize * l.elemsize {
+        return None; // the span's tail waste
+    }
+    let index = if l.spc.class() == 0 { 0 } else { (((addr - l.base) as u64 * l.div_magic as u64) >> 32) as usize };
+    if index >= l.nelems as usize {
+        return None;
+    }
+    Some(ObjRef { span, index, slot: l.base + index * l.elemsize })
 }

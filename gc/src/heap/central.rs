@@ -8,6 +8,7 @@
 
 use super::span::{Span, SpanClass};
 use super::{AllocError, Heap};
+use crate::sweep::{swept, unswept, Swept};
 use crate::sync::Mutex;
 
 /// How many unswept spans `cache_span` sweeps before growing the heap instead.
@@ -26,13 +27,6 @@ pub(crate) struct Central {
     lists: Mutex<Lists>,
 }
 
-fn swept(sg: u32) -> usize {
-    (sg / 2 % 2) as usize
-}
-
-fn unswept(sg: u32) -> usize {
-    1 - swept(sg)
-}
 
 impl Central {
     pub(crate) fn new(spc: SpanClass) -> Central {
@@ -40,49 +34,30 @@ impl Central {
     }
 
     /// A span with at least one free slot, swept for the current cycle, now owned by the
-    /// caller's cache.
+    /// caller's cache. Sweeps unswept spans of the class on the way (up to `SWEEP_BUDGET`),
+    /// dropping stale entries of spans swept in place (`sweep/protocol.rs`).
     pub(crate) fn cache_span(&self, heap: &Heap) -> Result<&'static Span, AllocError> {
+        // The token before the first pop: a span popped but not yet acquired must count as a
+        // sweep in progress, or a sweeper finding the lists empty would declare the sweep
+        // complete while it is still unswept (Go's `sweepLocker` is begun before popping too).
+        let token = crate::sweep::begin(heap);
         let sg = heap.sweepgen();
-        let mut budget = SWEEP_BUDGET;
-        loop {
-            let (span, was_full) = {
+        for _ in 0..SWEEP_BUDGET {
+            let span = {
                 let mut l = self.lists.lock();
                 if let Some(s) = l.partial[swept(sg)].pop() {
                     return Ok(s);
                 }
-                if budget == 0 {
-                    break;
-                }
-                match l.partial[unswept(sg)].pop() {
-                    Some(s) => (s, false),
-                    None => match l.full[unswept(sg)].pop() {
-                        Some(s) => (s, true),
-                        None => break,
-                    },
+                match l.partial[unswept(sg)].pop().or_else(|| l.full[unswept(sg)].pop()) {
+                    Some(s) => s,
+                    None => break,
                 }
             };
-            budget -= 1;
-            let _ = was_full;
-            let _token = crate::sweep::begin(heap);
-            if !span.try_acquire_sweep(sg) {
-                // Only whoever pops a span from an unswept list sweeps it; a span found swept
-                // already was swept on demand (`ensure_swept`).
-                if span.is_swept(sg) {
-                    if span.alloc_count.load(crate::sync::atomic::Ordering::Relaxed) == 0 {
-                        heap.free_span(span, crate::collector::collector().cycles());
-                        continue;
-                    }
-                    if span.has_free() {
-                        return Ok(span);
-                    }
-                    self.lists.lock().full[swept(sg)].push(span);
-                    continue;
-                }
-                panic!("gc: unswept span in state {} (heap sweepgen {sg}): {span:?}", span.sweepgen.load(crate::sync::atomic::Ordering::Relaxed));
-            }
-            match crate::sweep::sweep_span(heap, span, sg) {
-                crate::sweep::Swept::Freed => continue,
-                crate::sweep::Swept::Live => {
+            match crate::sweep::sweep_popped(heap, &token, span, sg) {
+                // Stale entry (swept in place, and freed or relinked by its sweeper), or freed
+                // by us: look again.
+                None | Some(Swept::Freed) => {}
+                Some(Swept::Live) => {
                     if span.has_free() {
                         return Ok(span);
                     }
@@ -90,6 +65,11 @@ impl Central {
                 }
             }
         }
+        // A swept span may have been relinked meanwhile by an in-place sweep.
+        if let Some(s) = self.lists.lock().partial[swept(sg)].pop() {
+            return Ok(s);
+        }
+        drop(token);
         heap.grow_span(self.spc)
     }
 

@@ -298,7 +298,7 @@ impl Heap {
         s.next_free().expect("gc: new large span is full");
         self.counters.live.fetch_add(npages * PAGE_SIZE, Ordering::Relaxed);
         let sg = self.sweepgen();
-        self.locked.lock().large[(sg / 2 % 2) as usize].push(s);
+        self.locked.lock().large[crate::sweep::swept(sg)].push(s);
         Ok(l.base)
     }
 
@@ -346,7 +346,19 @@ impl Heap {
         Ok(())
     }
 
-    /// Frees an empty span's pages (sweeper). `epoch` is the current GC cycle.
+    /// Puts a live span swept for generation `sg` onto its swept list: its class's partial or
+    /// full list, or the large list. The caller swept it in place (`sweep/protocol.rs`).
+    pub(crate) fn relink_swept(&self, s: &'static Span, sg: u32) {
+        let spc = s.layout().spc;
+        if spc.class() == 0 {
+            self.locked.lock().large[crate::sweep::swept(sg)].push(s);
+        } else {
+            self.central[spc.index()].uncache_span(s, sg);
+        }
+    }
+
+    /// Frees an empty span's pages (its sweeper, after publishing its sweepgen). `epoch` is
+    /// the current GC cycle.
     pub(crate) fn free_span(&self, s: &'static Span, epoch: u64) {
         let lay = s.layout();
         let mut l = self.locked.lock();

@@ -5,6 +5,10 @@
 //! - Layout (`base`, `npages`, `spc`, `elemsize`, `nelems`, `div_magic`): written only while the
 //!   span is Free, under the heap lock; published by the Release store of `state` = InUse and
 //!   read after an Acquire load of `state` (invariant 10: state published last, read first).
+//!   The words are atomics (Relaxed) and `init` brackets its writes with `seq` (a seqlock: odd
+//!   while a record is re-initialised), because a mutator may look up a stale address whose
+//!   span is being freed and reused right then (`Arena::find_object_seq`); such a reader
+//!   sees a torn layout only as a changed `seq`, never as undefined behaviour.
 //! - Allocation cursor (`freeindex`, `alloc_cache`, `alloc_count`, `alloc_bits` updates): the
 //!   holder of the span — the P cache that took it from its central list, or the sweeper that
 //!   owns it by sweepgen CAS. Never two at once.
@@ -13,12 +17,12 @@
 //! - `sweepgen`: the sweep protocol (below); atomic.
 //!
 //! Sweep generations, with h = the heap's sweepgen (+2 per cycle): `sweepgen == h - 2` needs
-//! sweeping; `h - 1` is being swept; `h` is swept. Ownership for sweeping is the CAS h-2 → h-1
-//! (`try_acquire_sweep`); the release is the store of h after all bitmap and special work
-//! (invariant 11).
+//! sweeping; `h - 1` is being swept; `h` is swept. The protocol — ownership by the CAS
+//! h-2 → h-1, release by the store of h after all bitmap and special work (invariant 11), who
+//! may wait on whom — is `sweep/protocol.rs`.
 
 use super::class::{SizeClass, CLASSES, MAX_NELEMS, PAGE_SIZE};
-use crate::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, Ordering};
+use crate::sync::atomic::{fence, AtomicBool, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use crate::sync::cell::UnsafeCell;
 
 /// Words of a span bitmap.
@@ -73,6 +77,15 @@ struct Cursor {
     word_end: usize,
 }
 
+/// The layout words (see the module docs): `class_word` packs the span class (bits 0-7), the
+/// object count (bits 8-31) and the division magic (bits 32-63).
+struct LayoutWords {
+    base: AtomicUsize,
+    npages: AtomicUsize,
+    elemsize: AtomicUsize,
+    class_word: AtomicU64,
+}
+
 /// One span's metadata. Lives in the span pool (`pool.rs`), never freed, recycled when Free.
 ///
 /// `repr(C)` with the fields marking reads for every pointer first — state, layout, mark bits —
@@ -80,7 +93,9 @@ struct Cursor {
 #[repr(C)]
 pub(crate) struct Span {
     pub(crate) state: AtomicU8,
-    layout: UnsafeCell<Layout>,
+    layout: LayoutWords,
+    /// Layout seqlock: incremented to odd before `init` rewrites the layout, to even after.
+    seq: AtomicU32,
     pub(crate) mark_bits: [AtomicU64; BITMAP_WORDS],
     pub(crate) sweepgen: AtomicU32,
     /// Slots below this index are allocated (this cycle). Written by the holder; read by
@@ -126,7 +141,13 @@ fn zero_bits() -> [AtomicU64; BITMAP_WORDS] {
 impl Span {
     pub(crate) fn new() -> Span {
         Span {
-            layout: UnsafeCell::new(Layout { base: 0, npages: 0, spc: SpanClass(0), elemsize: 0, nelems: 0, div_magic: 0 }),
+            layout: LayoutWords {
+                base: AtomicUsize::new(0),
+                npages: AtomicUsize::new(0),
+                elemsize: AtomicUsize::new(0),
+                class_word: AtomicU64::new(0),
+            },
+            seq: AtomicU32::new(0),
             state: AtomicU8::new(SpanState::Free as u8),
             sweepgen: AtomicU32::new(0),
             freeindex: AtomicU32::new(0),
@@ -154,8 +175,18 @@ impl Span {
                 (sc.size as usize, sc.nelems, sc.div_magic)
             }
         };
-        // SAFETY: the span is Free and ours (heap lock): nobody reads the layout.
-        self.layout.with_mut(|l| unsafe { *l = Layout { base, npages, spc, elemsize, nelems, div_magic } });
+        debug_assert!((nelems as usize) <= MAX_NELEMS && nelems < 1 << 24);
+        // Seqlock writer (one at a time: the heap lock). Relaxed increment, then a Release
+        // fence: a reader that sees any of the new layout words sees the odd `seq` too.
+        let seq = self.seq.load(Ordering::Relaxed);
+        self.seq.store(seq.wrapping_add(1), Ordering::Relaxed);
+        fence(Ordering::Release);
+        // Relaxed: published by the Release stores of `seq` and `state` below.
+        self.layout.base.store(base, Ordering::Relaxed);
+        self.layout.npages.store(npages, Ordering::Relaxed);
+        self.layout.elemsize.store(elemsize, Ordering::Relaxed);
+        let word = spc.0 as u64 | (nelems as u64) << 8 | (div_magic as u64) << 32;
+        self.layout.class_word.store(word, Ordering::Relaxed);
         for w in 0..BITMAP_WORDS {
             self.alloc_bits[w].store(0, Ordering::Relaxed);
             self.mark_bits[w].store(0, Ordering::Relaxed);
@@ -167,6 +198,8 @@ impl Span {
         // SAFETY: as above.
         self.cursor.with_mut(|c| unsafe { *c = Cursor { alloc_cache: !0, word_end: 64 } });
         self.sweepgen.store(sweepgen, Ordering::Relaxed);
+        // Release: the seqlock reader that sees the even value sees the whole new layout.
+        self.seq.store(seq.wrapping_add(2), Ordering::Release);
         // Release: publishes everything above to lock-free readers (find_object).
         self.state.store(SpanState::InUse as u8, Ordering::Release);
     }
@@ -189,23 +222,44 @@ impl Span {
         }
     }
 
-    /// The layout. Valid while the span is InUse (checked by the caller).
+    /// The layout. Valid while the span is InUse (checked by the caller); a reader racing a
+    /// re-initialisation may see a mix of two layouts (`seq` tells, `seq_begin`/`seq_valid`).
     #[inline]
     pub(crate) fn layout(&self) -> Layout {
-        // SAFETY: written only while Free under the heap lock; callers read it after seeing
-        // InUse (Acquire), or hold the span.
-        self.layout.with(|l| unsafe { *l })
+        // Relaxed: written only while Free under the heap lock and published by the Release
+        // store of `state` (or `seq`), which callers Acquire-load first, or they hold the span.
+        let word = self.layout.class_word.load(Ordering::Relaxed);
+        Layout {
+            base: self.layout.base.load(Ordering::Relaxed),
+            npages: self.layout.npages.load(Ordering::Relaxed),
+            spc: SpanClass(word as u8),
+            elemsize: self.layout.elemsize.load(Ordering::Relaxed),
+            nelems: (word >> 8) as u32 & 0xff_ffff,
+            div_magic: (word >> 32) as u32,
+        }
+    }
+
+    /// Seqlock read side: the layout version before reading it, or None while it is being
+    /// rewritten. Acquire pairs with the Release store that ended the last `init`.
+    #[inline]
+    pub(crate) fn seq_begin(&self) -> Option<u32> {
+        let s = self.seq.load(Ordering::Acquire);
+        s.is_multiple_of(2).then_some(s)
+    }
+
+    /// Seqlock read side: whether everything read since `seq_begin` returned `s` belongs to
+    /// one layout (no `init` started meanwhile).
+    #[inline]
+    pub(crate) fn seq_valid(&self, s: u32) -> bool {
+        // The Acquire fence keeps the reads before it from moving below the re-load (the
+        // seqlock reader's pattern; pairs with the Release fence in `init`).
+        fence(Ordering::Acquire);
+        self.seq.load(Ordering::Relaxed) == s
     }
 
     #[inline]
     pub(crate) fn base(&self) -> usize {
         self.layout().base
-    }
-
-    #[inline]
-    pub(crate) fn limit(&self) -> usize {
-        let l = self.layout();
-        l.base + l.nelems as usize * l.elemsize
     }
 
     /// Slot index of an address inside the span (exact division by the class's magic).
@@ -339,17 +393,6 @@ impl Span {
     /// Whether a free slot remains.
     pub(crate) fn has_free(&self) -> bool {
         self.alloc_count.load(Ordering::Relaxed) < self.layout().nelems
-    }
-
-    /// Sweep ownership: CAS `h - 2 → h - 1` (invariant 11).
-    pub(crate) fn try_acquire_sweep(&self, h: u32) -> bool {
-        self.sweepgen.compare_exchange(h.wrapping_sub(2), h.wrapping_sub(1), Ordering::Acquire, Ordering::Relaxed).is_ok()
-    }
-
-    /// Sweep release: after all bitmap and special work (Release pairs with allocators' and
-    /// `ensure_swept`'s Acquire loads).
-    pub(crate) fn finish_sweep(&self, h: u32) {
-        self.sweepgen.store(h, Ordering::Release);
     }
 
     /// Whether the span is swept for generation `h`.

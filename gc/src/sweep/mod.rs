@@ -1,48 +1,105 @@
 //! Sweeping (reference §2.5): after a mark, every span is unswept (the heap's sweepgen moved
 //! by 2). A span is swept exactly once per cycle by whoever wins its sweepgen CAS: an
 //! allocating P needing a span of that class (`central.rs`), the background sweeper goroutine
-//! (`sweepone`), anyone about to touch its specials (`ensure_swept`), or the next cycle's
-//! start (`sweep_all`).
+//! (`sweepone`), anyone about to touch its objects or specials in place (`lookup`,
+//! `ensure_swept_at`), or sweep termination at the next cycle's start (`finish`). The states,
+//! transitions and who may wait on whom are in `protocol.rs`.
 //!
 //! Sweeping a span: report the specials of dead objects, poison dead objects under
 //! `poisonfree`, then make the mark bits the new allocation bits; an empty span goes back to
-//! the page allocator, others are released swept (sweepgen = h) onto their list.
+//! the page allocator, others are released swept (sweepgen = h) to their holder or list.
+//!
+//! Sweepers hold a `SweepToken` per span: it raises the no-preempt count (the owner of a span
+//! at h−1 must not be stopped or descheduled by the scheduler) and counts the sweeper in
+//! `Heap::sweep_active`, which says when a cycle's sweep is complete and lets sweep
+//! termination wait for sweepers that hold no P.
+
+pub(crate) mod protocol;
 
 use crate::collector::collector;
+use crate::heap::arena::ObjRef;
 use crate::heap::span::Span;
 use crate::heap::Heap;
-use crate::sync::atomic::Ordering;
+use crate::sync::atomic::{AtomicU32, Ordering};
+pub(crate) use protocol::Swept;
+use tricolor_runtime::NoPreempt;
 
-/// Go's `activeSweep`: how many sweepers are at work, and whether the unswept lists ran dry
-/// (`DRAINED`). When the last sweeper leaves after the lists ran dry, every span of the cycle
-/// is swept — every dead object's weak cell is clear — and the weak fast path may trust its
-/// cells again (`weak/protocol.rs`, `sweep_complete`). Reset while the world is stopped.
+/// Go's `activeSweep`: the low bits count sweepers at work; `DRAINED` says the unswept lists
+/// ran dry; `CLOSED` says sweep termination is running (world stopped), so a sweeper without
+/// a P must wait for the restart (`begin_off_p`). When the last sweeper leaves after the lists
+/// ran dry, every span of the cycle is swept — every dead object's weak cell is clear — and
+/// the weak fast path may trust its cells again (`weak/protocol.rs`, `sweep_complete`). Reset
+/// while the world is stopped.
 const DRAINED: u32 = 1 << 31;
+const CLOSED: u32 = 1 << 30;
+const COUNT: u32 = CLOSED - 1;
 
 /// Functions run once per cycle when its sweep completes (`on_sweep_complete`).
 static SWEEP_HOOKS: parking_lot::Mutex<Vec<fn()>> = parking_lot::Mutex::new(Vec::new());
 
 /// Registers `f` to run once per cycle, on the last sweeper, when every span of the cycle has
 /// been swept (tricolor-cleanup flushes its per-P queues here, Go's `gcCleanups.flush`). `f`
-/// runs on a goroutine holding a P, possibly inside an allocation: it must not allocate from
-/// the collector or block.
+/// may run inside an allocation, or on a thread without a P: it must not allocate from the
+/// collector or block.
 pub fn on_sweep_complete(f: fn()) {
     SWEEP_HOOKS.lock().push(f);
 }
 
-/// Held while sweeping (or looking for a span to sweep).
-pub(crate) struct SweepToken<'a>(&'a Heap);
+/// Held while sweeping (or looking for a span to sweep): no preemption, counted as active.
+pub(crate) struct SweepToken<'a> {
+    heap: &'a Heap,
+    _np: NoPreempt,
+}
 
+/// A sweeper on a goroutine holding a P (or the stopper): its no-preempt count keeps the
+/// world from stopping until the token drops, so the cycle cannot end under it.
 pub(crate) fn begin(heap: &Heap) -> SweepToken<'_> {
+    let np = NoPreempt::new();
     // AcqRel: ordered with the other sweepers' exits (see `Drop`).
     heap.sweep_active.fetch_add(1, Ordering::AcqRel);
-    SweepToken(heap)
+    SweepToken { heap, _np: np }
+}
+
+/// A sweeper (or a lookup that may sweep) on a thread without a P — a plain thread, or a
+/// goroutine inside `blocking(..)` — which the world does not wait for: it joins only while
+/// sweep termination is not running, and sweep termination waits for it to leave (the
+/// store-buffering pair with `finish`).
+fn begin_off_p(heap: &Heap) -> SweepToken<'_> {
+    loop {
+        // SeqCst: our count is visible before we read CLOSED, and `finish` sets CLOSED before
+        // it reads the count (both SeqCst): one of us sees the other.
+        let prev = heap.sweep_active.fetch_add(1, Ordering::SeqCst);
+        if prev & CLOSED == 0 {
+            return SweepToken { heap, _np: NoPreempt::new() };
+        }
+        heap.sweep_active.fetch_sub(1, Ordering::SeqCst);
+        // The world is stopped for a collection; this thread holds no P, so waiting here holds
+        // nobody up. Sleep rather than spin: the stop may last milliseconds.
+        while heap.sweep_active.load(Ordering::Acquire) & CLOSED != 0 {
+            std::thread::sleep(std::time::Duration::from_micros(50));
+        }
+    }
+}
+
+/// A token for the calling thread: `begin` on a P, `begin_off_p` elsewhere.
+fn begin_any(heap: &Heap) -> SweepToken<'_> {
+    if has_p() {
+        begin(heap)
+    } else {
+        begin_off_p(heap)
+    }
+}
+
+/// Whether the caller runs a goroutine that holds a P (the world waits for it while it does not
+/// reach a safepoint).
+fn has_p() -> bool {
+    tricolor_runtime::hooks::pin_proc().is_ok()
 }
 
 impl SweepToken<'_> {
     /// This sweeper found nothing left to sweep.
     fn drained(&self) {
-        self.0.sweep_active.fetch_or(DRAINED, Ordering::AcqRel);
+        self.heap.sweep_active.fetch_or(DRAINED, Ordering::AcqRel);
     }
 }
 
@@ -50,8 +107,9 @@ impl Drop for SweepToken<'_> {
     fn drop(&mut self) {
         // AcqRel: the last one out sees every other sweeper's work (their Release) before it
         // declares the sweep complete (Release inside `sweep_complete`).
-        let left = self.0.sweep_active.fetch_sub(1, Ordering::AcqRel) - 1;
-        if left == DRAINED {
+        let left = self.heap.sweep_active.fetch_sub(1, Ordering::AcqRel) - 1;
+        // Sweep termination (CLOSED) may complete the last cycle's sweep too.
+        if left & !CLOSED == DRAINED {
             let c = collector();
             if c.weak.sweep_complete(c.cycles()) {
                 for hook in SWEEP_HOOKS.lock().iter() {
@@ -62,25 +120,79 @@ impl Drop for SweepToken<'_> {
     }
 }
 
-/// What sweeping did with a span.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Swept {
-    /// No live objects: the span's pages were freed.
-    Freed,
-    /// The span holds live objects and is swept for the cycle.
-    Live,
+/// How long a sweeper may wait for another party's sweep before the collector declares the
+/// protocol broken (an owner at h−1 sweeps one span; anything near this is a lost owner).
+const STUCK: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The production heap as the protocol sees it, with the start of the current wait.
+struct HeapSweep<'a>(&'a Heap, std::cell::Cell<Option<std::time::Instant>>);
+
+impl<'a> HeapSweep<'a> {
+    fn new(heap: &'a Heap) -> HeapSweep<'a> {
+        HeapSweep(heap, std::cell::Cell::new(None))
+    }
+
+    /// Whether this wait has lasted longer than `STUCK` (checks the clock every 4096 rounds).
+    fn stuck(&self, round: u32) -> bool {
+        if !round.is_multiple_of(4096) {
+            return false;
+        }
+        match self.1.get() {
+            None => {
+                self.1.set(Some(std::time::Instant::now()));
+                false
+            }
+            Some(t) => t.elapsed() > STUCK,
+        }
+    }
 }
 
-/// Sweeps `s`, which the caller owns for generation `sg` (its sweepgen is `sg - 1`) and has
-/// taken off its list.
-pub(crate) fn sweep_span(heap: &Heap, s: &'static Span, sg: u32) -> Swept {
-    sweep_span_in(heap, s, sg, true)
+impl protocol::Env for HeapSweep<'_> {
+    type Span = &'static Span;
+
+    fn gen(&self, s: &'static Span) -> &AtomicU32 {
+        &s.sweepgen
+    }
+
+    fn sweep_bits(&self, s: &'static Span) -> bool {
+        sweep_bits(self.0, s)
+    }
+
+    fn free(&self, s: &'static Span) {
+        if s.has_specials.load(Ordering::Acquire) {
+            crate::specials::forget(s);
+        }
+        self.0.free_span(s, collector().cycles());
+    }
+
+    fn relink(&self, s: &'static Span, h: u32) {
+        self.0.relink_swept(s, h);
+    }
+
+    fn wait(&self, round: u32) {
+        // The owner is sweeping on another thread with preemption off (`protocol.rs`): a few
+        // spins cover the usual case, then give the thread away so the owner's thread can run
+        // if they share a core. No lock or P of ours holds the owner up.
+        if round < 64 {
+            std::hint::spin_loop();
+        } else {
+            std::thread::yield_now();
+        }
+        if self.stuck(round) {
+            crate::debug::fatal(format_args!(
+                "sweep: waited {STUCK:?} for another sweeper to finish one span (its owner is stuck or lost)"
+            ));
+        }
+    }
+
+    fn broken(&self, what: &str, state: u32, h: u32) -> ! {
+        crate::debug::fatal(format_args!("sweep: {what} in sweep state {state} with the heap at sweepgen {h}"))
+    }
 }
 
-/// `may_free`: false when the span stays on a list (`ensure_swept`): an empty span is then left
-/// swept and empty, for whoever pops it next.
-fn sweep_span_in(heap: &Heap, s: &'static Span, sg: u32, may_free: bool) -> Swept {
-    debug_assert_eq!(s.sweepgen.load(Ordering::Relaxed), sg.wrapping_sub(1), "gc: sweeping a span we do not own");
+/// The bitmap and special work of sweeping `s`, owned by the caller (sweepgen h−1). Returns
+/// whether an object survived.
+fn sweep_bits(heap: &Heap, s: &'static Span) -> bool {
     let c = collector();
     let l = s.layout();
     if s.has_specials.load(Ordering::Acquire) {
@@ -95,21 +207,21 @@ fn sweep_span_in(heap: &Heap, s: &'static Span, sg: u32, may_free: bool) -> Swep
         }
     }
     let live = s.reset_after_sweep();
-    debug_assert!(live <= allocated, "gc: span has {live} marked but only {allocated} allocated objects: {s:?}");
-    let freed = allocated.saturating_sub(live) as usize;
+    if live > allocated {
+        crate::debug::fatal(format_args!("sweep: span has {live} marked but only {allocated} allocated objects: {s:?}"));
+    }
+    let freed = (allocated - live) as usize;
     if freed > 0 {
         heap.counters.frees.fetch_add(freed, Ordering::Relaxed);
         s.needzero.store(true, Ordering::Relaxed);
     }
-    if live == 0 && may_free {
-        if s.has_specials.load(Ordering::Acquire) {
-            crate::specials::forget(s);
-        }
-        heap.free_span(s, c.cycles());
-        return Swept::Freed;
-    }
-    s.finish_sweep(sg);
-    Swept::Live
+    live > 0
+}
+
+/// Sweeps `s`, just popped from an unswept list by the caller, which holds a token. None: the
+/// entry was stale (the span is someone else's); `Some(Live)`: the caller holds the swept span.
+pub(crate) fn sweep_popped(heap: &Heap, _token: &SweepToken<'_>, s: &'static Span, sg: u32) -> Option<Swept> {
+    protocol::sweep_popped(&HeapSweep::new(heap), s, sg)
 }
 
 /// Sweeps one unswept span from any list; false when none is left (Go's `sweepone`).
@@ -118,25 +230,16 @@ pub(crate) fn sweepone(heap: &Heap) -> bool {
     let sg = heap.sweepgen();
     for central in heap.central.iter() {
         if let Some(s) = central.take_unswept(sg) {
-            if s.try_acquire_sweep(sg) {
-                if sweep_span(heap, s, sg) == Swept::Live {
-                    central.uncache_span(s, sg);
-                }
-            } else {
-                // Swept on demand meanwhile: just put it back on the swept side.
+            if sweep_popped(heap, &token, s, sg) == Some(Swept::Live) {
                 central.uncache_span(s, sg);
             }
             return true;
         }
     }
-    let large = {
-        let mut l = heap.locked.lock();
-        l.large[1 - (sg / 2 % 2) as usize].pop()
-    };
+    let large = heap.locked.lock().large[unswept(sg)].pop();
     if let Some(s) = large {
-        let keep = !s.try_acquire_sweep(sg) || sweep_span(heap, s, sg) == Swept::Live;
-        if keep {
-            heap.locked.lock().large[(sg / 2 % 2) as usize].push(s);
+        if sweep_popped(heap, &token, s, sg) == Some(Swept::Live) {
+            heap.relink_swept(s, sg);
         }
         return true;
     }
@@ -144,7 +247,18 @@ pub(crate) fn sweepone(heap: &Heap) -> bool {
     false
 }
 
-/// Sweeps everything left from the last cycle (the start of a collection, and `collect()`).
+/// Index of the swept half of a pair of lists for sweepgen `sg` (the other half is unswept).
+pub(crate) fn swept(sg: u32) -> usize {
+    (sg / 2 % 2) as usize
+}
+
+/// Index of the unswept half.
+pub(crate) fn unswept(sg: u32) -> usize {
+    1 - swept(sg)
+}
+
+/// Sweeps everything left from the last cycle (`collect()`, and before a cycle stops the
+/// world), polling a safepoint between spans.
 pub(crate) fn sweep_all(heap: &Heap) -> usize {
     let mut n: usize = 0;
     while sweepone(heap) {
@@ -157,22 +271,115 @@ pub(crate) fn sweep_all(heap: &Heap) -> usize {
     n
 }
 
-/// Makes sure `s` is swept for the current cycle before its specials or objects are touched
-/// (Go's `ensureSwept`, invariant 12). Waits (briefly, the sweeper is running) if someone else
-/// is sweeping it.
-pub(crate) fn ensure_swept(heap: &Heap, s: &'static Span) {
+/// Sweep termination (world stopped, before marking): sweeps what is left, waits for sweepers
+/// that hold no P, and checks that every span is swept and every unswept list empty. Marking
+/// must not start while any span is being swept: the sweeper resets the mark bits. Returns the
+/// spans swept here.
+pub(crate) fn finish(heap: &Heap) -> usize {
+    // SeqCst: pairs with `begin_off_p` (see there).
+    heap.sweep_active.fetch_or(CLOSED, Ordering::SeqCst);
+    let n = sweep_all(heap);
+    // Only sweepers without a P can still be active: one on a P cannot be stopped mid-sweep.
+    let mut round = 0u32;
+    let wait = HeapSweep::new(heap);
+    while heap.sweep_active.load(Ordering::SeqCst) & COUNT != 0 {
+        wait.wait_termination(round);
+        round += 1;
+    }
+    // A sweeper without a P may have joined just before CLOSED and swept (or sweep one more
+    // span it popped): sweep again until nothing is left.
+    let n = n + sweep_all(heap);
     let sg = heap.sweepgen();
-    if s.is_swept(sg) {
-        return;
+    for central in heap.central.iter() {
+        if let Some(s) = central.take_unswept(sg) {
+            crate::debug::fatal(format_args!("sweep termination: span left unswept: {s:?}"));
+        }
     }
-    let _token = begin(heap);
-    if s.try_acquire_sweep(sg) {
-        // The span stays on its (unswept) list; whoever pops it later finds it swept.
-        sweep_span_in(heap, s, sg, false);
-        return;
+    if let Some(s) = heap.locked.lock().large[unswept(sg)].pop() {
+        crate::debug::fatal(format_args!("sweep termination: large span left unswept: {s:?}"));
     }
-    while !s.is_swept(sg) {
-        std::hint::spin_loop();
+    n
+}
+
+/// The restart after mark termination: the new cycle's sweep begins, sweepers without a P may
+/// join again. World stopped.
+pub(crate) fn reopen(heap: &Heap) {
+    heap.sweep_active.store(0, Ordering::SeqCst);
+}
+
+impl HeapSweep<'_> {
+    fn wait_termination(&self, round: u32) {
+        if self.stuck(round) {
+            crate::debug::fatal(format_args!(
+                "sweep termination: {} sweepers without a P have not finished in {STUCK:?}",
+                self.0.sweep_active.load(Ordering::Relaxed) & COUNT
+            ));
+        }
+        if round < 64 {
+            std::thread::yield_now();
+        } else {
+            std::thread::sleep(std::time::Duration::from_micros(20));
+        }
+    }
+}
+
+/// An allocated heap object found by `lookup`, in a span swept for the current cycle. While it
+/// lives, the object stays allocated and its span in use (the token pins the cycle).
+pub(crate) struct Found<'a> {
+    pub(crate) obj: ObjRef,
+    _token: Option<SweepToken<'a>>,
+    _np: NoPreempt,
+}
+
+/// Resolves `addr` (any address, interior pointers included) to the allocated object holding
+/// it, sweeping its span first if needed (Go's `findObject` + `ensureSwept`, invariant 12).
+/// None if the address is not inside an allocated object: outside the heap, a free slot, an
+/// object that died in the last cycle (its span is swept first, so a dead object is never
+/// reported live).
+pub(crate) fn lookup(heap: &Heap, addr: usize) -> Option<Found<'_>> {
+    let np = NoPreempt::new();
+    let on_p = has_p();
+    // On a P, NoPreempt pins the cycle; elsewhere a token does (sweep termination waits).
+    let token = if on_p { None } else { Some(begin_off_p(heap)) };
+    loop {
+        let sg = heap.sweepgen();
+        let (o, seq) = heap.arena.find_object_seq(addr)?;
+        // Everything read until `seq_valid` belongs to the span's incarnation of `seq`.
+        if o.span.is_swept(sg) {
+            // Swept and in use: allocation of the slot is settled until the next cycle's sweep
+            // (a span being freed right now has no allocated slot).
+            let allocated = o.span.is_allocated(o.index);
+            if !o.span.seq_valid(seq) {
+                continue;
+            }
+            return allocated.then_some(Found { obj: o, _token: token, _np: np });
+        }
+        if !o.span.seq_valid(seq) {
+            continue;
+        }
+        let _sweeping = if on_p { Some(begin(heap)) } else { None };
+        protocol::ensure_swept(&HeapSweep::new(heap), o.span, sg);
+    }
+}
+
+/// Makes sure the span holding `addr`, if any, is swept for the current cycle (the weak
+/// upgrade's S3: sweeping may clear the cell being upgraded).
+pub(crate) fn ensure_swept_at(heap: &Heap, addr: usize) {
+    let _np = NoPreempt::new();
+    let sg = heap.sweepgen();
+    match heap.arena.find_object_seq(addr) {
+        Some((o, _)) if !o.span.is_swept(sg) => {}
+        _ => return,
+    }
+    let _token = begin_any(heap);
+    // Re-read after joining: off a P, the token is what pins the cycle.
+    let sg = heap.sweepgen();
+    if let Some((o, seq)) = heap.arena.find_object_seq(addr) {
+        // A span seen in use with this layout was in use this cycle: its sweepgen is h−2, h−1
+        // or h (freed and reused spans publish h first), never an older one.
+        if o.span.seq_valid(seq) {
+            protocol::ensure_swept(&HeapSweep::new(heap), o.span, sg);
+        }
     }
 }
 

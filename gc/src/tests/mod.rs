@@ -3,3 +3,5 @@
 mod loom_lfstack;
 #[cfg(loom)]
 mod loom_weak;
+#[cfg(loom)]
+mod loom_sweep;

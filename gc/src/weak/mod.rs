@@ -116,10 +116,7 @@ struct HeapEnv;
 
 impl Env for HeapEnv {
     fn ensure_swept(&self, referent: usize) {
-        let heap = &collector().heap;
-        if let Some(o) = heap.arena.find_object(referent) {
-            crate::sweep::ensure_swept(heap, o.span);
-        }
+        crate::sweep::ensure_swept_at(&collector().heap, referent);
     }
     fn shade(&self, _referent: usize) {
         // Marking happens only with the world stopped, when no goroutine can be here.
