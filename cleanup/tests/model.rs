@@ -173,6 +173,6 @@ fn cleanups_match_the_reachability_oracle() {
             let maybe = m.cleanups.iter().filter(|c| c.0 == Fate::Maybe).count();
             eprintln!("seed {seed}: {} cleanups, {} ran as required, {stopped} stopped, {maybe} stopped after death", m.cleanups.len(), expect.len());
         }
-        done.store(true, Ordering::SeqCst);
+        done.disarm();
     });
 }

@@ -73,5 +73,5 @@ fn every_queued_cleanup_runs_every_round() {
         let per_slot = tricolor_cleanup::debug::queued_per_slot();
         assert!(per_slot[..PROCS].iter().all(|&n| n > 0), "every P queued cleanups: {per_slot:?}");
     });
-    done.store(true, Ordering::SeqCst);
+    done.disarm();
 }

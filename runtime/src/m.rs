@@ -56,6 +56,10 @@ pub(crate) struct M {
     pub(crate) rng: Cell<u64>,
     /// A stop-the-world job handed over with the note (`stw.rs: run_on_all_ps`), or null.
     pub(crate) job: AtomicPtr<crate::stw::StwJob>,
+    /// Handed a P by the last start-the-world and not yet through its first scheduling pass
+    /// (counted in `Sched::restarted`; `stw.rs`, restart fairness). Set by the waker before the
+    /// note's Release; cleared by this M.
+    pub(crate) restarted: AtomicBool,
 }
 
 // SAFETY: the UnsafeCell and Cell fields are touched only by the M's own thread (documented per
@@ -85,6 +89,20 @@ impl M {
             sleep_until: AtomicI64::new(i64::MAX),
             rng: Cell::new(0x9E37_79B9_7F4A_7C15 ^ (id + 1).wrapping_mul(0xBF58_476D_1CE4_E5B9)),
             job: AtomicPtr::new(std::ptr::null_mut()),
+            restarted: AtomicBool::new(false),
+        }
+    }
+
+    /// This M finished its first pass after a restart (it is about to run a G, or goes idle):
+    /// a stopper waiting for restarted Ms (`stw.rs`) may proceed.
+    #[inline]
+    pub(crate) fn restart_pass_done(&self, s: &crate::sched::Sched) {
+        // Relaxed: own thread (the flag arrived with the note's Acquire).
+        if self.restarted.load(Ordering::Relaxed) {
+            self.restarted.store(false, Ordering::Relaxed);
+            // Release: our pass (the G we chose, the timers we ran) before the stopper's next
+            // request.
+            s.restarted.fetch_sub(1, Ordering::Release);
         }
     }
 

@@ -21,7 +21,7 @@
 use crate::m::M;
 use crate::p::{PStatus, P};
 use crate::preempt::NoPreempt;
-use crate::sched::idle::{pidleget, pidleput, startm, stopm, wakep};
+use crate::sched::idle::{pidleget, pidleput, startm_as, stopm, wakep_as};
 use crate::sched::park::expect_goroutine;
 use crate::sched::{pending, sched, Locked, SafePointFn, Sched};
 use crate::sync::atomic::{AtomicU64, Ordering};
@@ -104,6 +104,7 @@ pub fn stop_the_world() -> WorldStopped {
     if std::ptr::eq(s.stw_owner.load(Ordering::Relaxed), m) {
         panic!("stop_the_world called while this goroutine already holds the world stopped");
     }
+    wait_for_restarted(s, m);
     let start = nanotime();
     // Step 1.
     let guard = s.worldsema.lock();
@@ -128,10 +129,10 @@ impl Drop for WorldStopped {
         let m = crate::m::current_m().expect("runtime: WorldStopped dropped off its M");
         let own = m.p().expect("runtime: stop-the-world owner lost its P");
         let handoff = start_world(s, Some(own));
-        let handoff_empty = handoff.is_empty();
         s.stw_owner.store(std::ptr::null_mut(), Ordering::Relaxed);
+        s.restart_at.store(nanotime(), Ordering::Relaxed);
         for p in handoff {
-            startm(s, p, false);
+            startm_as(s, p, false, true);
         }
         // The stopper goes on running without passing through the scheduler, so its P would
         // not look at its timers until it does; a goroutine stopping the world in a loop would
@@ -140,18 +141,47 @@ impl Drop for WorldStopped {
         // which every P checks at least every 61 schedules: the stopper keeps its P busy, and
         // anything left in its local queue would wait until the stopper yields.
         own.timers.check(s);
-        let mut moved = false;
         while let Some((g, _)) = own.runq.pop() {
             crate::sched::schedule::globrunqput(s, g);
-            moved = true;
         }
-        if moved || !handoff_empty {
-            wakep(s);
-        }
+        // Always wake one more M, as Go's startTheWorld does: a spinner takes the global
+        // queue, steals, runs every P's expired timers and, finding nothing, sleeps until the
+        // earliest timer as the timer M. The stop took every idle M (and the timer M with its
+        // deadline) off its sleep; without this wake-up, goroutines on the global queue and
+        // timers of idle Ps waited until the stopper itself yielded — never, for a goroutine
+        // collecting in a loop (issue 9 item 4: a 10 ms sleep took 5 s).
+        wakep_as(s, true);
         let pause = (nanotime() - self.start).max(0) as u64;
         s.stats.count.fetch_add(1, Ordering::Relaxed);
         s.stats.total_ns.fetch_add(pause, Ordering::Relaxed);
         s.stats.max_ns.fetch_max(pause, Ordering::Relaxed);
+    }
+}
+
+/// How long a stop may wait for the Ms the last restart handed Ps to (`wait_for_restarted`).
+const RESTART_GRACE: i64 = 2_000_000;
+
+/// Restart fairness: a stop does not begin until every M the last restart handed a P has made
+/// its first scheduling pass (picked a goroutine, or found nothing and went idle), for at most
+/// `RESTART_GRACE` after that restart. A goroutine stopping the world back to back (a
+/// `collect()` loop) otherwise stops the world again before those Ms wake, every time: their
+/// Ps stop with the goroutines and timers they were handed still pending, and only the stopper
+/// ever runs (issue 9 item 4).
+///
+/// The stopper keeps its P and gives its thread to the OS between checks: parking it (a timer
+/// sleep) would hand the P to a goroutine that may never yield, and its wake-up timer would
+/// then never run — with cooperative preemption only, the stop would never come.
+fn wait_for_restarted(s: &'static Sched, m: &M) {
+    if crate::preempt::preempt_disabled(m) {
+        return;
+    }
+    // Acquire pairs with `restart_pass_done`'s Release.
+    while s.restarted.load(Ordering::Acquire) != 0 {
+        if nanotime() - s.restart_at.load(Ordering::Relaxed) > RESTART_GRACE {
+            break;
+        }
+        // The Ms we wait for need a core; on a 2-core machine this thread may hold the one.
+        std::thread::yield_now();
     }
 }
 
@@ -200,7 +230,7 @@ impl WorldStopped {
                     m.nextp.store(std::ptr::null_mut(), Ordering::Relaxed);
                     m.park.wakeup();
                 }
-                None => crate::sched::idle::newm_with(s, None, job, false),
+                None => crate::sched::idle::newm_with(s, None, job, false, false),
             }
         }
         let mine = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(ProcId(own))));

@@ -70,7 +70,7 @@ fn park_lock_consumers_get_every_item() {
         assert_eq!(sum.load(Ordering::Relaxed), n * (n + 1) / 2);
         assert_eq!(q.lock().parked(), 0);
     });
-    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    done.disarm();
 }
 
 #[test]
@@ -98,5 +98,5 @@ fn condvar_waiters_see_every_change() {
         b.join().unwrap();
         assert_eq!(*pair.0.lock(), 10_000);
     });
-    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    done.disarm();
 }

@@ -49,5 +49,5 @@ fn sleeper_wakes_on_time_beside_a_stop_the_world_loop() {
         // Two 10 ms slices of the loopers, with room for a noisy machine.
         assert!(worst < Duration::from_millis(300), "a 100 ms sleep woke {worst:?} late");
     });
-    done.store(true, Ordering::SeqCst);
+    done.disarm();
 }

@@ -58,7 +58,7 @@ fn ten_thousand_stops_while_goroutines_yield_sleep_and_use_timers() {
         }
     });
     assert!(work.load(Ordering::Relaxed) > 0);
-    done.store(true, Ordering::Relaxed);
+    done.disarm();
 }
 
 #[test]
@@ -86,7 +86,7 @@ fn goroutine_in_blocking_call_does_not_delay_the_stop() {
         assert!(total < Duration::from_millis(1500), "stop-the-world took {total:?} in all");
         assert!(h.join().unwrap() > 0);
     });
-    done.store(true, Ordering::Relaxed);
+    done.disarm();
 }
 
 #[test]
@@ -121,7 +121,7 @@ fn for_each_p_runs_once_per_p() {
             h.join().unwrap();
         }
     });
-    done.store(true, Ordering::Relaxed);
+    done.disarm();
 }
 
 #[test]
@@ -143,7 +143,7 @@ fn goroutines_blocked_during_the_stop_resume_afterwards() {
         let s: i32 = hs.into_iter().map(|h| h.join().unwrap()).sum();
         assert_eq!(s, 28);
     });
-    done.store(true, Ordering::Relaxed);
+    done.disarm();
 }
 
 #[test]
@@ -177,5 +177,5 @@ fn run_on_all_ps_runs_once_per_p_in_parallel_and_propagates_panics() {
         // The world restarted properly after a failed job.
         assert_eq!(go(|| 3).join().unwrap(), 3);
     });
-    done.store(true, Ordering::Relaxed);
+    done.disarm();
 }

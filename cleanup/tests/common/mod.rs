@@ -1,8 +1,6 @@
 //! Helpers shared by the cleanup tests.
 #![allow(dead_code)]
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 use tricolor_gc::collect;
 use tricolor_runtime::go;
@@ -27,20 +25,5 @@ pub fn collect_until(what: &str, done: impl Fn() -> bool) {
     panic!("{what}: not done after 10 collections");
 }
 
-/// Aborts the process if the test takes longer than `limit` (a hang fails loudly).
-pub fn watchdog(name: &'static str, limit: Duration) -> Arc<AtomicBool> {
-    let done = Arc::new(AtomicBool::new(false));
-    let d = done.clone();
-    std::thread::spawn(move || {
-        let t = std::time::Instant::now();
-        while t.elapsed() < limit {
-            if d.load(Ordering::SeqCst) {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        eprintln!("{name}: still running after {limit:?}: hang");
-        std::process::abort();
-    });
-    done
-}
+#[allow(unused_imports)] // not every test binary arms one
+pub use tricolor_runtime::debug::watchdog;

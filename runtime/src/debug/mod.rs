@@ -1,12 +1,15 @@
 //! Debugging and observability: the `TRICOLOR_DEBUG` settings (`env.rs`), the periodic
 //! `schedtrace` line (`schedtrace.rs`), the event ring (`trace.rs`), and `sched_dump()` (Go's
-//! `scheddetail`).
+//! `scheddetail`), and `watchdog` (a hang becomes an abort with that snapshot).
 
 mod env;
 pub(crate) mod schedtrace;
 pub(crate) mod trace;
 
+mod watchdog;
+
 pub use env::debug_var;
+pub use watchdog::{watchdog, Watchdog};
 
 use crate::sched::sched;
 use crate::sync::atomic::Ordering;

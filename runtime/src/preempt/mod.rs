@@ -7,4 +7,5 @@ mod nopreempt;
 mod safepoint;
 
 pub use nopreempt::NoPreempt;
+pub(crate) use nopreempt::preempt_disabled;
 pub use safepoint::safepoint;

@@ -93,6 +93,11 @@ pub(crate) fn releasep(m: &M) -> &'static P {
 
 /// Step 1: after making work visible, start a spinning M if none is looking and a P is idle.
 pub(crate) fn wakep(s: &'static Sched) {
+    wakep_as(s, false);
+}
+
+/// `wakep`, with the M counted as restarted (`startm_as`) when `restarted`.
+pub(crate) fn wakep_as(s: &'static Sched, restarted: bool) {
     // StoreLoad: the caller's publication of work must be visible before we read nmspinning
     // (pairs with the fence in step 3, `find_runnable`).
     fence(Ordering::SeqCst);
@@ -115,7 +120,7 @@ pub(crate) fn wakep(s: &'static Sched) {
     };
     trace::ev("wakep.pidleget", p.map_or(u64::MAX, |p| p.id as u64), 0);
     match p {
-        Some(p) => startm(s, p, true),
+        Some(p) => startm_as(s, p, true, restarted),
         None => {
             s.nmspinning.fetch_sub(1, Ordering::AcqRel);
         }
@@ -140,16 +145,28 @@ pub(crate) fn become_spinning(s: &Sched, m: &M) {
 /// Runs `p` on an idle M (or a new one). `spinning` means the caller already counted the M in
 /// `nmspinning`.
 pub(crate) fn startm(s: &'static Sched, p: &'static P, spinning: bool) {
+    startm_as(s, p, spinning, false);
+}
+
+/// `startm`; with `restarted`, the M is one a start-the-world hands a P: it counts in
+/// `Sched::restarted` until its first scheduling pass (`stw.rs`, restart fairness).
+pub(crate) fn startm_as(s: &'static Sched, p: &'static P, spinning: bool, restarted: bool) {
+    if restarted {
+        // Relaxed: read by the next stopper as a hint (it waits a bounded time).
+        s.restarted.fetch_add(1, Ordering::Relaxed);
+    }
     let m = mget(s);
     trace::ev("startm", p.id as u64, m.map_or(u64::MAX, |m| m.id));
     match m {
         Some(m) => {
+            // Relaxed: published by the note's Release/Acquire with the P.
+            m.restarted.store(restarted, Ordering::Relaxed);
             m.spinning.store(spinning, Ordering::Relaxed);
             // Relaxed: the note's Release/Acquire hands the P over.
             m.nextp.store(p as *const P as *mut P, Ordering::Relaxed);
             m.park.wakeup();
         }
-        None => newm(s, p, spinning),
+        None => newm(s, p, spinning, restarted),
     }
 }
 
@@ -172,16 +189,17 @@ fn forget_timer_m(s: &Sched, l: &mut Locked, m: &M) {
 }
 
 /// Creates an M thread that starts by running `p`.
-fn newm(s: &'static Sched, p: &'static P, spinning: bool) {
-    newm_with(s, Some(p), std::ptr::null_mut(), spinning);
+fn newm(s: &'static Sched, p: &'static P, spinning: bool, restarted: bool) {
+    newm_with(s, Some(p), std::ptr::null_mut(), spinning, restarted);
 }
 
 /// Creates an M thread that first runs `job` (if non-null), then `p` (if any), then the
 /// scheduler loop.
-pub(crate) fn newm_with(s: &'static Sched, p: Option<&'static P>, job: *mut crate::stw::StwJob, spinning: bool) {
+pub(crate) fn newm_with(s: &'static Sched, p: Option<&'static P>, job: *mut crate::stw::StwJob, spinning: bool, restarted: bool) {
     let id = s.mnext.fetch_add(1, Ordering::Relaxed);
     let m: &'static M = Box::leak(Box::new(M::new(id)));
     m.spinning.store(spinning, Ordering::Relaxed);
+    m.restarted.store(restarted, Ordering::Relaxed);
     m.nextp.store(p.map_or(std::ptr::null_mut(), |p| p as *const P as *mut P), Ordering::Relaxed);
     m.job.store(job, Ordering::Relaxed);
     std::thread::Builder::new()
@@ -213,6 +231,7 @@ fn mstart(s: &'static Sched, m: &'static M) {
 /// every P busy.
 pub(crate) fn stopm(s: &'static Sched, m: &'static M, until: Option<i64>) {
     debug_assert!(m.p().is_none(), "runtime: stopm: M{} holds a P", m.id);
+    m.restart_pass_done(s);
     crate::g::trim_stacks(s);
     m.park.clear();
     let timed = {

@@ -94,6 +94,11 @@ pub(crate) struct Sched {
     pub(crate) worldsema: crate::gsync::Mutex<()>,
     /// Stop-the-world statistics.
     pub(crate) stats: crate::stw::StwStats,
+    /// Ms handed a P by the last start-the-world that have not yet made their first pass
+    /// (`M::restarted`); the next stop waits for them, briefly (`stw.rs`, restart fairness).
+    pub(crate) restarted: AtomicU32,
+    /// When the world last started (nanotime).
+    pub(crate) restart_at: AtomicI64,
 }
 
 impl std::fmt::Debug for Sched {
@@ -136,6 +141,8 @@ impl Sched {
             last_stack_trim: AtomicI64::new(0),
             worldsema: crate::gsync::Mutex::new(()),
             stats: crate::stw::StwStats::default(),
+            restarted: AtomicU32::new(0),
+            restart_at: AtomicI64::new(0),
             cfg,
         }
     }

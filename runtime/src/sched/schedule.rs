@@ -28,6 +28,7 @@ pub(crate) fn schedule_loop(s: &'static Sched, m: &'static M) -> ! {
         if m.spinning.load(Ordering::Relaxed) {
             reset_spinning(s, m);
         }
+        m.restart_pass_done(s);
         trace::ev("execute", g.goid(), m.p().map_or(u64::MAX, |p| p.id as u64));
         execute(m, g, inherit);
         next = after_switch(s, m, g);
