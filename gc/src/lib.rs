@@ -74,7 +74,21 @@ pub fn collect() {
     if let Err(why) = tricolor_runtime::hooks::pin_proc() {
         panic!("collect() {why}");
     }
+    clear_stack_below();
     collector::collector().collect();
+}
+
+/// Zeroes 8 KiB of this goroutine's stack below the caller's frame before the cycle runs
+/// there (bdwgc's `GC_clear_stack`): earlier, deeper calls of the caller left words that the
+/// collector's own frames would otherwise inherit in their padding, and the conservative scan
+/// of the collecting goroutine would keep whatever they point at alive. The common "drop it,
+/// collect, it is gone" sequence then works without the object having to live on a goroutine
+/// of its own.
+#[inline(never)]
+fn clear_stack_below() {
+    let mut zeros = [0usize; 1024];
+    // The compiler must really write the array: the collector reads it as stack memory.
+    std::hint::black_box(&mut zeros);
 }
 
 /// Sets the GC percent (Go's GOGC; negative turns automatic collection off) and returns the

@@ -58,6 +58,20 @@ pub fn pin_proc() -> Result<(NoPreempt, ProcId), NoProc> {
     }
 }
 
+/// Records the caller's stack depth in its goroutine, so that the goroutine's exit clears its
+/// stack down to here (`G::clear_dead_stack`). The collector calls it on allocation slow
+/// paths, whose deep frames hold fresh object addresses. A no-op off a goroutine.
+#[inline(never)]
+pub fn note_stack_depth() {
+    let here = 0u8;
+    let sp = std::hint::black_box(&here) as *const u8 as usize;
+    if let Some((_, g)) = current() {
+        if sp >= g.stack.lo() && sp < g.stack.hi() {
+            g.note_sp(sp);
+        }
+    }
+}
+
 /// Whether the calling thread is running a goroutine.
 pub fn on_goroutine() -> bool {
     current().is_some()

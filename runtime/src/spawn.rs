@@ -166,9 +166,17 @@ impl<F: FnOnce() -> T + Send + 'static, T: Send + 'static> Entry for Packet<F, T
     fn run(self: Arc<Self>) {
         // SAFETY: only the goroutine itself reaches here, once.
         let f = unsafe { (*self.f.get()).take() }.expect("runtime: goroutine body ran twice");
-        let r = catch_unwind(AssertUnwindSafe(f)).map_err(|payload| JoinError { payload });
-        // SAFETY: the joiner reads `result` only after seeing DONE below.
-        unsafe { *self.result.get() = Some(r) };
+        let slot = self.result.get();
+        // The value is built in place, straight into the zeroed slot (no temporary whose
+        // unused bytes would carry the body's old words along: the slot is scanned
+        // conservatively until joined, decision 15).
+        // SAFETY: the joiner reads `result` only after seeing DONE below; the slot holds a
+        // `None` (nothing to drop) until we write it, once.
+        let done = catch_unwind(AssertUnwindSafe(|| unsafe { slot.write(Some(Ok(f()))) }));
+        if let Err(payload) = done {
+            // SAFETY: as above; the body panicked before its write.
+            unsafe { slot.write(Some(Err(JoinError { payload }))) };
+        }
         // AcqRel: Release publishes the result; Acquire pairs with the joiner's registration.
         if self.state.swap(DONE, Ordering::AcqRel) == WAITING {
             let g = self.waiter.load(Ordering::Acquire);
@@ -286,6 +294,17 @@ where
         f: UnsafeCell::new(Some(f)),
         result: UnsafeCell::new(None),
     });
+    // The result slot is scanned conservatively once the goroutine finishes (decision 15):
+    // `None` wrote only its tag, and the allocator's old bytes behind it (an earlier packet's
+    // result, heap addresses included) would show through a result's padding and unused enum
+    // bytes. Zero them first.
+    // SAFETY: nobody else has the packet yet; the slot is overwritten with a valid `None`
+    // right after the zeroing (ptr::write: the zeroed bytes are never dropped).
+    unsafe {
+        let slot = packet.result.get();
+        std::ptr::write_bytes(slot.cast::<u8>(), 0, std::mem::size_of::<Option<Result<T, JoinError>>>());
+        std::ptr::write(slot, None);
+    }
     let goid = newproc(sched(), packet.clone())?;
     Ok(JoinHandle { slot: packet, goid })
 }

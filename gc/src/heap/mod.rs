@@ -196,6 +196,9 @@ impl Heap {
         }
         let total = size.max(1) + if noscan { 0 } else { HEADER };
         let (np, p) = pin_proc().map_err(AllocError::NoProc)?;
+        // These frames will hold the new object's address: the goroutine's exit clears its
+        // stack down to here (stale words on reused stacks, issue 9 item 5).
+        tricolor_runtime::hooks::note_stack_depth();
         let cell = &self.caches[p.0];
         let (slot, refilled) = if total <= MAX_SMALL {
             let spc = SpanClass::new(class_for(total), noscan);

@@ -13,7 +13,7 @@ pub(crate) use status::{GStatus, GStatusCell};
 
 use crate::arch::Context;
 use crate::m::M;
-use crate::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, Ordering};
+use crate::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
 use crate::sync::cell::UnsafeCell;
 use stack::Stack;
 use std::sync::Arc;
@@ -50,6 +50,11 @@ pub(crate) struct G {
     pub(crate) wait_reason: crate::sync::atomic::AtomicU8,
     /// Timer used by `sleep`, created on first use; only the G itself touches it.
     pub(crate) sleep_timer: UnsafeCell<Option<Arc<crate::timer::TimerCore>>>,
+    /// The lowest stack pointer seen since the G started: at every switch-out and at
+    /// `hooks::note_stack_depth` (allocation slow paths). How much of the stack the exit clears
+    /// (`clear_dead_stack`). Written by whoever owns the G at the time (it, or g0 right after it
+    /// switched out); Relaxed.
+    pub(crate) low_sp: AtomicUsize,
 }
 
 // SAFETY: the UnsafeCell fields follow the ownership rules documented on each field: `ctx` and
@@ -82,8 +87,41 @@ impl G {
             preempt: AtomicBool::new(false),
             wait_reason: crate::sync::atomic::AtomicU8::new(0),
             sleep_timer: UnsafeCell::new(None),
+            low_sp: AtomicUsize::new(usize::MAX),
         }
     }
+
+    /// Lowers `low_sp` to `sp` if it is deeper. Caller owns the G (see the field).
+    #[inline]
+    pub(crate) fn note_sp(&self, sp: usize) {
+        // Relaxed: owner-only; load + store, no RMW.
+        if sp < self.low_sp.load(Ordering::Relaxed) {
+            self.low_sp.store(sp, Ordering::Relaxed);
+        }
+    }
+
+    /// Zeroes the part of a dead G's stack it used, so that the next goroutine to get this
+    /// stack does not inherit its words: a new goroutine's frames leave padding and unused
+    /// slots unwritten, and the conservative scan would take a stale heap address there for a
+    /// live reference for as long as that goroutine runs (issue 9 item 5; a cleanup test's
+    /// object was kept alive forever by the background sweeper, which had reused the stack of
+    /// the goroutine that allocated it). Clears `[low_sp - SLACK, hi)`, never below the page
+    /// `low_sp` is in (pages below may never have been touched; writing them would commit
+    /// them). Called on g0 after the G's final switch, before it goes back to a free list.
+    pub(crate) fn clear_dead_stack(&self) {
+        /// Below the lowest recorded SP: frames of calls made after the last record (the
+        /// switch itself, a leaf function) that we did not see.
+        const SLACK: usize = 1024;
+        let hi = self.stack.hi();
+        let low = self.low_sp.load(Ordering::Relaxed).min(hi);
+        let lo = low.saturating_sub(SLACK).max(low & !4095).max(self.stack.lo());
+        // SAFETY: the G is dead and off-CPU, and nobody else owns it yet (it is not on a free
+        // list): `[lo, hi)` is inside its stack mapping and committed (every page from the
+        // lowest SP's page up to the top was touched by the G).
+        unsafe { std::ptr::write_bytes(lo as *mut u8, 0, hi - lo) };
+        self.low_sp.store(usize::MAX, Ordering::Relaxed);
+    }
+
 
     pub(crate) fn goid(&self) -> u64 {
         self.goid.load(Ordering::Relaxed)

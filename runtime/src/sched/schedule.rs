@@ -59,6 +59,10 @@ fn after_switch(s: &'static Sched, m: &'static M, g: &'static G) -> Option<&'sta
     // SAFETY: only this M's thread touches its `switch_out`, and the G that wrote it is off-CPU.
     let action = m.switch_out.with_mut(|a| unsafe { std::mem::replace(&mut *a, SwitchOut::None) });
     g.m.store(std::ptr::null_mut(), Ordering::Relaxed);
+    // Before any commit publishes the G (a waker could resume it elsewhere): the stack depth
+    // it switched out at, for `clear_dead_stack`. SAFETY: the G is off-CPU and ours; its saved
+    // context is complete.
+    g.note_sp(g.ctx.with(|c| Cpu::sp(unsafe { &*c })));
     match action {
         SwitchOut::Park(commit) => {
             g.status.cas(GStatus::Running, GStatus::Waiting);
@@ -102,6 +106,7 @@ fn after_switch(s: &'static Sched, m: &'static M, g: &'static G) -> Option<&'sta
             g.status.cas(GStatus::Running, GStatus::Dead);
             // SAFETY: the G is dead and off-CPU; its entry slot is ours now.
             g.entry.with_mut(|e| unsafe { (*e).take() });
+            g.clear_dead_stack();
             s.alive.fetch_sub(1, Ordering::AcqRel);
             match m.p() {
                 Some(p) => gfput(s, p, g),
