@@ -224,6 +224,28 @@ where
     Cleanup { id, hidden: !addr }
 }
 
+/// `Owned::new`'s registration on the fresh object at `addr`: `value` moves into the record,
+/// whose body is scanned conservatively while the object lives (so a `Gc` inside `value` stays
+/// valid), and the cleanup drops it. Returns the value's address in the record, stable until
+/// the cleanup runs. No misuse checks, and no look at `value`'s bytes on this path: the object
+/// was allocated after `value` was made, so nothing in it can point into the object.
+pub(crate) fn add_owned<R: Send + 'static>(addr: usize, value: R) -> usize {
+    let s = state();
+    let id = match pin_proc() {
+        Ok((np, p)) => s.queue.next_id(&np, p.0),
+        Err(why) => panic!("cleanup::Owned::new {why}"),
+    };
+    let parts = record::new(id, drop::<R>, value);
+    let at = parts.arg.0;
+    if let Err(e) = specials::add(addr, s.kind, record::data(&parts), false) {
+        // SAFETY: fresh record, never published.
+        unsafe { record::discard_record(parts.rec as usize) };
+        panic!("cleanup::Owned::new: {e}");
+    }
+    s.runner.ensure(&s.queue);
+    at
+}
+
 /// What the cleanup machinery has done so far.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Stats {

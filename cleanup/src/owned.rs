@@ -1,14 +1,22 @@
 //! `Owned<R>`: a collected object that owns a Rust value with a destructor (DESIGN decision 3).
 //! `Gc<T>` refuses types that need dropping — the sweeper frees memory and runs no user code —
-//! so a value that owns a file, a buffer or a foreign handle lives in a Rust box whose address
-//! the collected object holds, and a cleanup registered on the object drops the box after the
-//! object dies: on a cleanup goroutine, never in the sweeper.
+//! so a value that owns a file, a buffer or a foreign handle lives as the argument of a
+//! cleanup registered on a small collected object, which holds the value's address; the
+//! cleanup drops it after the object dies: on a cleanup goroutine, never in the sweeper.
+//!
+//! The value sits in the cleanup's record, off the heap, which the collector scans
+//! conservatively while the object lives: a `Gc` inside the value stays valid. (Before, the
+//! value was boxed untraced and `new` refused values holding heap addresses by reading every
+//! byte of them — padding and unused enum bytes included, which is undefined behaviour and
+//! panicked falsely on stale bytes; issue 9 item 6.) A value that references its own `Owned`
+//! object keeps it alive forever, like a cleanup whose argument references its object.
 
 use std::marker::PhantomData;
 use std::ops::Deref;
 use tricolor_gc::{Gc, Trace, Tracer};
 
-/// The collected part: the box's address, as an integer (the box is not on the heap).
+/// The collected part: the value's address in its cleanup record, as an integer (the record
+/// is not on the heap).
 struct Cell {
     addr: usize,
 }
@@ -53,25 +61,18 @@ pub struct Owned<R: Send + Sync + 'static> {
 
 impl<R: Send + Sync + 'static> Owned<R> {
     /// Moves `value` into a new collected object; `value` is dropped on a cleanup goroutine
-    /// after the object becomes unreachable.
+    /// after the object becomes unreachable. Heap references inside `value` keep their objects
+    /// alive while this object lives (the value is scanned conservatively); one back to this
+    /// object would keep it alive forever.
     ///
     /// # Panics
-    /// If `value` holds a word that points into the collected heap: the box is not traced, so
-    /// such a reference would dangle. Keep GC references in traced objects (a `Gc` field next
-    /// to the `Owned`). Off a goroutine, as `Gc::new`.
+    /// Off a goroutine, as `Gc::new`.
     pub fn new(value: R) -> Owned<R> {
-        let b = Box::new(value);
-        let addr = &*b as *const R as usize;
-        // SAFETY: the box we just filled.
-        for v in unsafe { crate::record::words((addr, std::mem::size_of::<R>())) } {
-            if tricolor_gc::raw::object_info(v).is_some() {
-                panic!(
-                    "cleanup::Owned::new: the value holds a pointer into the collected heap ({v:#x}); the boxed value is not traced, so keep GC references in a traced object instead"
-                );
-            }
-        }
-        let gc = Gc::new(Cell { addr });
-        crate::add(&gc, drop::<Box<R>>, b);
+        let gc = Gc::new(Cell { addr: 0 });
+        let addr = crate::add_owned(gc.addr(), value);
+        // SAFETY: `Cell` is a plain word, written once before the handle escapes; the object
+        // is ours alone until `new` returns (a concurrent collection only reads its header).
+        unsafe { (*(gc.addr() as *mut Cell)).addr = addr };
         Owned { gc, _r: PhantomData }
     }
 

@@ -77,14 +77,16 @@ pub(crate) fn data(p: &Parts) -> usize {
     p.rec as usize | usize::from(!traced)
 }
 
-/// The values of the aligned words of `[addr, addr + len)`.
+/// The values of the aligned words of `[addr, addr + len)`, padding and unused enum bytes
+/// included (read as the conservative scan reads them, `peek_word`: no undefined behaviour for
+/// bytes Rust considers uninitialised).
 ///
 /// # Safety
-/// The range is initialised, readable memory while the iterator is used.
+/// The range is readable memory while the iterator is used.
 pub(crate) unsafe fn words((addr, len): (usize, usize)) -> impl Iterator<Item = usize> {
     (addr.next_multiple_of(8)..(addr + len).saturating_sub(7)).step_by(8).map(|w| {
         // SAFETY: an aligned word inside the range the caller vouches for.
-        unsafe { ptr::read(w as *const usize) }
+        unsafe { tricolor_gc::internals::peek_word(w) }
     })
 }
 

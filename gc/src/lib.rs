@@ -50,6 +50,7 @@ mod sweep;
 #[doc(hidden)]
 pub mod internals {
     pub use crate::mark::lfstack::{LfNode, LfStack};
+    pub use crate::object::peek::peek_word;
     pub use crate::sweep::on_sweep_complete;
 }
 mod sync;

@@ -89,8 +89,9 @@ impl Worker {
         let mut p = (lo + 7) & !7;
         while p + 8 <= hi {
             // SAFETY: the caller passes committed memory it may read (a stopped goroutine's
-            // live stack, or its own); racy words are fine for a conservative scan.
-            let w = unsafe { std::ptr::read_volatile(p as *const usize) };
+            // live stack, or its own); racy or uninitialised words are fine for a
+            // conservative scan, and `peek_word` reads them without undefined behaviour.
+            let w = unsafe { crate::object::peek::peek_word(p) };
             self.grey_conservative(w);
             p += 8;
         }

@@ -7,6 +7,7 @@
 pub(crate) mod array;
 pub(crate) mod cell;
 pub(crate) mod gc;
+pub(crate) mod peek;
 pub(crate) mod root;
 pub(crate) mod trace;
 pub(crate) mod type_info;
