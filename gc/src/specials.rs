@@ -93,12 +93,16 @@ fn kind(id: KindId) -> &'static dyn SpecialKind {
 pub enum NotHeap {
     /// The address is not inside an allocated heap object.
     NotAnObject(usize),
+    /// The caller cannot allocate what the record needs (a weak handle's cell): it is not a
+    /// goroutine, or is inside `blocking(..)`.
+    NoProc(tricolor_runtime::hooks::NoProc),
 }
 
 impl std::fmt::Display for NotHeap {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             NotHeap::NotAnObject(a) => write!(f, "{a:#x} is not inside a live heap object"),
+            NotHeap::NoProc(why) => write!(f, "{why}"),
         }
     }
 }

@@ -61,6 +61,15 @@ pub enum BuildError {
         /// Its value.
         value: String,
     },
+    /// An environment variable parsed, but its value is out of range (`reason` says why).
+    EnvOutOfRange {
+        /// The variable's name.
+        var: &'static str,
+        /// Its value.
+        value: String,
+        /// What the setting allows.
+        reason: String,
+    },
     /// The process-wide runtime is already running with another configuration.
     AlreadyRunning {
         /// The configuration it runs with.
@@ -98,6 +107,9 @@ impl fmt::Display for BuildError {
             ),
             BuildError::BadEnv { var, value } => {
                 write!(f, "environment variable {var}={value:?} is not a valid value")
+            }
+            BuildError::EnvOutOfRange { var, value, reason } => {
+                write!(f, "environment variable {var}={value:?}: {reason}")
             }
             BuildError::AlreadyRunning { running, requested } => write!(
                 f,
@@ -146,38 +158,71 @@ impl Builder {
 
     /// Validates the settings, filling the unset ones from the environment and defaults.
     pub fn config(&self) -> Result<Config, BuildError> {
-        let procs = match self.procs {
-            Some(n) => n,
-            None => env_usize("TRICOLOR_PROCS")?.unwrap_or_else(|| {
-                std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
-            }),
+        // A value out of range names where it came from: the builder call, or the variable.
+        let (procs, procs_env) = match self.procs {
+            Some(n) => (n, None),
+            None => match env_usize("TRICOLOR_PROCS")? {
+                Some(n) => (n, Some("TRICOLOR_PROCS")),
+                None => (std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1), None),
+            },
         };
         if procs == 0 {
-            return Err(BuildError::ZeroProcs);
+            return Err(from_env(procs_env, BuildError::ZeroProcs, "a runtime needs at least one P"));
         }
         if procs > MAX_PROCS {
-            return Err(BuildError::TooManyProcs { requested: procs });
+            return Err(from_env(
+                procs_env,
+                BuildError::TooManyProcs { requested: procs },
+                &format!("at most {MAX_PROCS} Ps are supported"),
+            ));
         }
-        let stack = match self.stack_size {
-            Some(n) => n,
-            None => env_usize("TRICOLOR_STACK_SIZE")?.unwrap_or(DEFAULT_STACK_SIZE),
+        let (stack, stack_env) = match self.stack_size {
+            Some(n) => (n, None),
+            None => match env_usize("TRICOLOR_STACK_SIZE")? {
+                Some(n) => (n, Some("TRICOLOR_STACK_SIZE")),
+                None => (DEFAULT_STACK_SIZE, None),
+            },
         };
         if stack < MIN_STACK_SIZE {
-            return Err(BuildError::StackTooSmall { requested: stack });
+            return Err(from_env(
+                stack_env,
+                BuildError::StackTooSmall { requested: stack },
+                &format!("goroutine stacks must be at least {MIN_STACK_SIZE} bytes"),
+            ));
         }
         if stack > MAX_STACK_SIZE {
-            return Err(BuildError::StackTooLarge { requested: stack });
+            return Err(from_env(
+                stack_env,
+                BuildError::StackTooLarge { requested: stack },
+                &format!("goroutine stacks may be at most {MAX_STACK_SIZE} bytes"),
+            ));
         }
         let stack_size = stack.div_ceil(page_size()) * page_size();
         let kernel_max = kernel_goroutine_max();
-        let max_goroutines = match self.max_goroutines {
-            Some(n) => n,
-            None => env_usize("TRICOLOR_MAX_GOROUTINES")?.unwrap_or(kernel_max),
+        let (max_goroutines, max_env) = match self.max_goroutines {
+            Some(n) => (n, None),
+            None => match env_usize("TRICOLOR_MAX_GOROUTINES")? {
+                Some(n) => (n, Some("TRICOLOR_MAX_GOROUTINES")),
+                None => (kernel_max, None),
+            },
         };
         if max_goroutines == 0 || max_goroutines > kernel_max {
-            return Err(BuildError::BadGoroutineLimit { requested: max_goroutines, kernel_max });
+            return Err(from_env(
+                max_env,
+                BuildError::BadGoroutineLimit { requested: max_goroutines, kernel_max },
+                &format!("must be between 1 and {kernel_max} (each goroutine stack costs two of the kernel's vm.max_map_count mappings)"),
+            ));
         }
         Ok(Config { procs, stack_size, max_goroutines })
+    }
+}
+
+/// `e` as it applies to a builder call, or, when the value came from the environment variable
+/// `var`, an error naming the variable and its value.
+fn from_env(var: Option<&'static str>, e: BuildError, reason: &str) -> BuildError {
+    match var {
+        None => e,
+        Some(var) => BuildError::EnvOutOfRange { var, value: std::env::var(var).unwrap_or_default(), reason: reason.to_string() },
     }
 }
 

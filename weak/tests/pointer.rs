@@ -123,3 +123,28 @@ fn a_weak_slot_in_the_heap_keeps_its_handle() {
         std::hint::black_box(o);
     });
 }
+
+/// Making a weak pointer where no P is held names the misuse (issue 9 item 8: it said the
+/// live object "is not inside a live heap object").
+#[test]
+fn new_off_a_goroutine_or_inside_blocking_names_the_misuse() {
+    block_on(|| {
+        let o = tricolor_gc::Root::new(obj(1));
+        let g = o.get();
+        let off = std::thread::spawn(move || {
+            let r = std::panic::catch_unwind(|| Pointer::new(&g));
+            panic_text(r.map(|_| ()))
+        })
+        .join()
+        .unwrap();
+        assert!(off.starts_with("weak::Pointer::new: called from a thread that is not running a goroutine"), "{off}");
+        let inside = tricolor_runtime::blocking(|| panic_text(std::panic::catch_unwind(|| Pointer::new(&g)).map(|_| ())));
+        assert!(inside.starts_with("weak::Pointer::new: called inside blocking(..)"), "{inside}");
+        assert!(Pointer::new(&g).upgrade().is_some(), "fine again on the goroutine");
+    });
+}
+
+fn panic_text(r: std::thread::Result<()>) -> String {
+    let p = r.expect_err("expected a panic");
+    p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string())).unwrap_or_default()
+}

@@ -55,10 +55,18 @@ fn cell_ref(cell: usize) -> &'static AtomicUsize {
 /// lives.
 ///
 /// # Errors
-/// `NotHeap` if `addr` is not inside a live heap object (a stack, a global, freed memory).
+/// `NotHeap::NotAnObject` if `addr` is not inside a live heap object (a stack, a global, freed
+/// memory); `NotHeap::NoProc` off a goroutine or inside `blocking(..)`.
+///
+/// # Panics
+/// If the cell cannot be allocated (memory limit), as `Gc::new`.
 pub fn make(addr: usize) -> Result<usize, NotHeap> {
     let c = collector();
-    let cell = c.alloc(&CELL_TYPE, 8, true).map_err(|_| NotHeap::NotAnObject(addr))?;
+    let cell = match c.alloc(&CELL_TYPE, 8, true) {
+        Ok(cell) => cell,
+        Err(crate::heap::AllocError::NoProc(why)) => return Err(NotHeap::NoProc(why)),
+        Err(e) => crate::collector::alloc_failed("weak::Pointer::new", &e),
+    };
     cell_ref(cell).store(addr, Ordering::Release);
     let (canonical, _) = crate::specials::add(addr, WEAK_KIND, cell, true)?;
     // Registration during marking must re-establish the root invariant at once (invariant 25):
