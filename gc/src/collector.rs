@@ -9,7 +9,8 @@
 //! 4. Mark termination: the live estimate becomes the marked bytes, the pacer sets the next
 //!    goal, the sweepgen moves by 2 (every span unswept).
 //! 5. Start the world; the background sweeper and allocation sweep lazily; the scavenger
-//!    returns long-idle free pages to the OS. Print the `gctrace` line.
+//!    thread (`scavenger.rs`) returns pages free for a second to the OS. Print the `gctrace`
+//!    line.
 //!
 //! Cycles are serialised by `cycle_lock`, and an allocation-triggered cycle re-tests its trigger
 //! under it (test → lock → re-test, invariant 31), so concurrent triggers run one cycle.
@@ -233,9 +234,6 @@ impl Collector {
         self.stats.record(&cs);
         let sweeper = self.sweeper.get_or_init(|| crate::sweep::start_background(&self.heap));
         let _ = sweeper.try_send(());
-        if n >= 2 {
-            self.heap.scavenge(n - 2, usize::MAX);
-        }
         if self.debug.gctrace {
             eprintln!("{}", crate::debug::gctrace::line(self, &cs));
         }

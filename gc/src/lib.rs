@@ -40,6 +40,7 @@ mod heap;
 pub(crate) mod mark;
 mod object;
 mod pacer;
+mod scavenger;
 pub mod raw;
 pub mod specials;
 mod stats;
@@ -77,6 +78,14 @@ pub fn collect() {
     }
     clear_stack_below();
     collector::collector().collect();
+}
+
+/// Runs a full collection, then returns every free heap page to the OS at once (Go's
+/// `debug.FreeOSMemory`). Otherwise free pages go back after a second of disuse, on the
+/// scavenger thread. Returns the bytes released by this call. Must be called on a goroutine.
+pub fn free_os_memory() -> usize {
+    collect();
+    scavenger::release_all() * heap::class::PAGE_SIZE
 }
 
 /// Zeroes 8 KiB of this goroutine's stack below the caller's frame before the cycle runs

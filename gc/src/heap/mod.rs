@@ -361,7 +361,7 @@ impl Heap {
     }
 
     /// Frees an empty span's pages (its sweeper, after publishing its sweepgen). `epoch` is
-    /// the current GC cycle.
+    /// now on the page allocator's clock (`scavenger::now_ms`).
     pub(crate) fn free_span(&self, s: &'static Span, epoch: u64) {
         let lay = s.layout();
         let mut l = self.locked.lock();
@@ -372,7 +372,13 @@ impl Heap {
         self.counters.inuse_pages.fetch_sub(lay.npages, Ordering::Relaxed);
     }
 
-    /// Returns free pages idle since before `older_than` cycles to the OS (the scavenger).
+    /// The free-time epoch of the oldest free page not yet returned to the OS.
+    pub(crate) fn oldest_dirty_free(&self) -> Option<u64> {
+        self.locked.lock().pages.oldest_dirty()
+    }
+
+    /// Returns free pages freed at or before epoch `older_than` to the OS, up to `max_pages`
+    /// (the scavenger); returns how many.
     /// The madvise runs under the heap lock: the page allocator counts the pages as released
     /// (clean) as soon as `scavenge` returns, so another allocation must not get them before
     /// they really are.

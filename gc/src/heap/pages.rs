@@ -177,7 +177,8 @@ impl PageAlloc {
     }
 
     /// Returns pages `[start, start + npages)` to the free set as dirty (they hold old data),
-    /// coalescing with free neighbours. `epoch` is the caller's GC cycle number now; `scavenge`
+    /// coalescing with free neighbours. `epoch` is the caller's clock now (the heap uses
+    /// milliseconds since the collector started, `scavenger::now_ms`); `scavenge`
     /// leaves these pages alone until asked for pages freed at or before it.
     ///
     /// Panics if `npages` is 0 or any page is already free (a double free). In debug builds,
@@ -241,6 +242,17 @@ impl PageAlloc {
             self.debug_check_around(ns, ne);
         }
         released
+    }
+
+    /// The oldest epoch of any free dirty (not yet released) segment, if there is one.
+    pub fn oldest_dirty(&self) -> Option<u64> {
+        self.segs
+            .values()
+            .filter_map(|seg| match seg.kind {
+                Kind::Dirty { epoch } => Some(epoch),
+                _ => None,
+            })
+            .min()
     }
 
     /// Free pages, scavenged or not.

@@ -115,6 +115,8 @@ impl Drop for SweepToken<'_> {
                 for hook in SWEEP_HOOKS.lock().iter() {
                     hook();
                 }
+                // The cycle's empty spans are all freed: their pages age from here.
+                crate::scavenger::kick();
             }
         }
     }
@@ -162,7 +164,7 @@ impl protocol::Env for HeapSweep<'_> {
         if s.has_specials.load(Ordering::Acquire) {
             crate::specials::forget(s);
         }
-        self.0.free_span(s, collector().cycles());
+        self.0.free_span(s, crate::scavenger::now_ms());
     }
 
     fn relink(&self, s: &'static Span, h: u32) {
