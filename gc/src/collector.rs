@@ -116,7 +116,9 @@ fn init() -> &'static Collector {
     static WEAK_REGISTERED: std::sync::Once = std::sync::Once::new();
     WEAK_REGISTERED.call_once(|| {
         let id = crate::specials::register_kind(&crate::weak::WeakKind);
-        assert_eq!(id, crate::weak::WEAK_KIND, "gc: weak handles must be the first special kind");
+        if id != crate::weak::WEAK_KIND {
+            tricolor_runtime::throw!("gc: weak handles must be the first special kind");
+        }
     });
     c
 }

@@ -66,7 +66,7 @@ impl std::error::Error for RawError {}
 pub fn alloc(ty: &'static TypeInfo) -> Result<NonNull<u8>, AllocError> {
     let c = collector();
     let addr = c.alloc(ty, ty.size, ty.is_noscan())?;
-    Ok(NonNull::new(addr as *mut u8).expect("gc: null payload"))
+    Ok(NonNull::new(addr as *mut u8).unwrap_or_else(|| tricolor_runtime::throw!("gc: null payload")))
 }
 
 /// What the heap knows about an object.

@@ -62,6 +62,17 @@ compile_error!("tricolor-runtime supports Linux only (x86_64 first, aarch64 next
 mod arch;
 mod blocking;
 mod config;
+/// A broken runtime or collector invariant: prints `fatal error: ...` and aborts, on any
+/// thread (Go's `throw`; `debug::throw`). Takes `format!` arguments. For the runtime's own
+/// crates; user misuse panics instead.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! throw {
+    ($($arg:tt)*) => {
+        $crate::debug::throw(format_args!($($arg)*))
+    };
+}
+
 pub mod debug;
 mod g;
 pub mod gsync;

@@ -32,7 +32,7 @@ impl PStatus {
             0 => PStatus::Idle,
             1 => PStatus::Running,
             3 => PStatus::GcStop,
-            _ => panic!("runtime: invalid P status {v}"),
+            _ => crate::throw!("runtime: invalid P status {v}"),
         }
     }
 }

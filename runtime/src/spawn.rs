@@ -165,7 +165,7 @@ unsafe impl<F: Send, T: Send> Sync for Packet<F, T> {}
 impl<F: FnOnce() -> T + Send + 'static, T: Send + 'static> Entry for Packet<F, T> {
     fn run(self: Arc<Self>) {
         // SAFETY: only the goroutine itself reaches here, once.
-        let f = unsafe { (*self.f.get()).take() }.expect("runtime: goroutine body ran twice");
+        let f = unsafe { (*self.f.get()).take() }.unwrap_or_else(|| crate::throw!("runtime: goroutine body ran twice"));
         let slot = self.result.get();
         // The value is built in place, straight into the zeroed slot (no temporary whose
         // unused bytes would carry the body's old words along: the slot is scanned
@@ -186,7 +186,7 @@ impl<F: FnOnce() -> T + Send + 'static, T: Send + 'static> Entry for Packet<F, T
         if std::mem::size_of::<T>() >= std::mem::size_of::<usize>() {
             // Could hold a heap pointer: keep it visible to the collector until joined.
             let _np = NoPreempt::new();
-            let p = current_m().and_then(|m| m.p()).expect("runtime: goroutine finished without a P");
+            let p = current_m().and_then(|m| m.p()).unwrap_or_else(|| crate::throw!("runtime: goroutine finished without a P"));
             p.with_owned(|o| o.results.push(self));
         }
     }
@@ -219,7 +219,7 @@ impl<F: FnOnce() -> T + Send, T: Send> JoinSlot<T> for Packet<F, T> {
         }
         // SAFETY: DONE was observed with Acquire; the goroutine no longer touches `result`,
         // and `join` consumes the only handle.
-        let r = unsafe { (*self.result.get()).take() }.expect("runtime: goroutine result taken twice");
+        let r = unsafe { (*self.result.get()).take() }.unwrap_or_else(|| crate::throw!("runtime: goroutine result taken twice"));
         // Release: the collector may stop listing the packet once it sees TAKEN.
         self.state.store(TAKEN, Ordering::Release);
         r
@@ -384,7 +384,7 @@ extern "C" fn goroutine_main(arg: usize) -> ! {
     // freed.
     let g: &'static G = unsafe { &*(arg as *const G) };
     // SAFETY: the running G owns its entry slot.
-    let entry = g.entry.with_mut(|e| unsafe { (*e).take() }).expect("runtime: goroutine without a body");
+    let entry = g.entry.with_mut(|e| unsafe { (*e).take() }).unwrap_or_else(|| crate::throw!("runtime: goroutine without a body"));
     entry.run(); // never unwinds: the packet catches panics
     mcall(SwitchOut::Exit);
     crate::os::signal::fatal("runtime: dead goroutine resumed");
@@ -405,7 +405,7 @@ unsafe impl<F: Send, T: Send> Sync for BlockOn<F, T> {}
 impl<F: FnOnce() -> T + Send, T: Send> Entry for BlockOn<F, T> {
     fn run(self: Arc<Self>) {
         // SAFETY: only the goroutine takes `f`, once.
-        let f = unsafe { (*self.f.get()).take() }.expect("runtime: block_on body ran twice");
+        let f = unsafe { (*self.f.get()).take() }.unwrap_or_else(|| crate::throw!("runtime: block_on body ran twice"));
         let r = catch_unwind(AssertUnwindSafe(f));
         // SAFETY: the waiter reads `result` only after seeing `done` under the mutex.
         unsafe { *self.result.get() = Some(r) };
@@ -456,7 +456,7 @@ where
     }
     drop(done);
     // SAFETY: `done` was set after the result, under the mutex we just held.
-    match unsafe { (*packet.result.get()).take() }.expect("runtime: block_on without a result") {
+    match unsafe { (*packet.result.get()).take() }.unwrap_or_else(|| crate::throw!("runtime: block_on without a result")) {
         Ok(v) => v,
         Err(payload) => resume_unwind(payload),
     }

@@ -126,8 +126,8 @@ pub fn stop_the_world() -> WorldStopped {
 impl Drop for WorldStopped {
     fn drop(&mut self) {
         let s = sched();
-        let m = crate::m::current_m().expect("runtime: WorldStopped dropped off its M");
-        let own = m.p().expect("runtime: stop-the-world owner lost its P");
+        let m = crate::m::current_m().unwrap_or_else(|| crate::throw!("runtime: WorldStopped dropped off its M"));
+        let own = m.p().unwrap_or_else(|| crate::throw!("runtime: stop-the-world owner lost its P"));
         let handoff = start_world(s, Some(own));
         s.stw_owner.store(std::ptr::null_mut(), Ordering::Relaxed);
         s.restart_at.store(nanotime(), Ordering::Relaxed);
@@ -209,7 +209,7 @@ impl WorldStopped {
     pub fn run_on_all_ps(&self, f: &(dyn Fn(ProcId) + Sync)) {
         let s = sched();
         let (m, _) = expect_goroutine("WorldStopped::run_on_all_ps");
-        let own = m.p().expect("runtime: stop-the-world owner lost its P").id;
+        let own = m.p().unwrap_or_else(|| crate::throw!("runtime: stop-the-world owner lost its P")).id;
         let n = s.cfg.procs;
         if n == 1 {
             f(ProcId(own));
@@ -309,11 +309,11 @@ fn wait_for_ps(s: &Sched, note: &crate::os::note::Note, bit: u32, remaining: imp
 pub(crate) fn stop_verify(s: &Sched) {
     let l = s.lock.lock();
     if l.stopwait != 0 {
-        panic!("runtime: stop_the_world: stopwait = {} after wake-up", l.stopwait);
+        crate::throw!("runtime: stop_the_world: stopwait = {} after wake-up", l.stopwait);
     }
     for p in s.allp.iter() {
         if p.status() != PStatus::GcStop {
-            panic!("runtime: stop_the_world: P{} is {:?}, want GcStop", p.id, p.status());
+            crate::throw!("runtime: stop_the_world: P{} is {:?}, want GcStop", p.id, p.status());
         }
     }
 }
@@ -358,7 +358,7 @@ pub(crate) fn start_world(s: &'static Sched, own: Option<&'static P>) -> Vec<&'s
             continue;
         }
         if p.status() != PStatus::GcStop {
-            panic!("runtime: start_the_world: P{} is {:?}, want GcStop", p.id, p.status());
+            crate::throw!("runtime: start_the_world: P{} is {:?}, want GcStop", p.id, p.status());
         }
         if p.runq.is_empty() {
             pidleput(s, &mut l, p);
@@ -373,7 +373,8 @@ pub(crate) fn start_world(s: &'static Sched, own: Option<&'static P>) -> Vec<&'s
 /// Runs `f` once on every P at a safepoint of that P — the ragged barrier (reference §6.4,
 /// invariant 33). Idle Ps run it on the caller right away; running Ps run it at their next
 /// scheduling point. Returns when every P has run it. `f` runs on g0 or on the caller and must
-/// not park, allocate through the collector, or take the scheduler lock.
+/// not park, allocate through the collector, or take the scheduler lock. A panic in `f` aborts
+/// the process with its message.
 pub fn for_each_p(f: impl Fn(ProcId) + Send + Sync + 'static) {
     let (m, _) = expect_goroutine("for_each_p");
     let s = sched();
@@ -384,7 +385,14 @@ pub fn for_each_p(f: impl Fn(ProcId) + Send + Sync + 'static) {
     let (m, _) = expect_goroutine("for_each_p");
     let _np = NoPreempt::new();
     let own = m.p().unwrap_or_else(|| panic!("for_each_p called inside blocking(..)"));
-    let f: SafePointFn = Arc::new(move |p: &P| f(ProcId(p.id)));
+    // The function runs on other Ps' scheduler stacks and inside the barrier's bookkeeping:
+    // a panic cannot unwind anywhere sensible, so it ends the process with its message.
+    let f: SafePointFn = Arc::new(move |p: &P| {
+        if let Err(e) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(ProcId(p.id)))) {
+            let why = e.downcast_ref::<String>().map(String::as_str).or_else(|| e.downcast_ref::<&str>().copied()).unwrap_or("");
+            crate::throw!("runtime: the for_each_p function panicked on P{} ({why}); a ragged barrier cannot be abandoned halfway", p.id);
+        }
+    });
     s.safepoint_note.clear();
     let wait = {
         let mut l = s.lock.lock();
@@ -411,7 +419,9 @@ pub fn for_each_p(f: impl Fn(ProcId) + Send + Sync + 'static) {
         wait_for_ps(s, &s.safepoint_note, pending::FOR_EACH_P, |l| l.safepoint_wait);
     }
     let mut l = s.lock.lock();
-    assert_eq!(l.safepoint_wait, 0, "runtime: for_each_p: Ps left without running the function");
+    if l.safepoint_wait != 0 {
+        crate::throw!("runtime: for_each_p: Ps left without running the function");
+    }
     l.safepoint_fn = None;
     s.safepoint_pending.fetch_and(!pending::FOR_EACH_P, Ordering::Release);
 }
@@ -421,7 +431,7 @@ pub(crate) fn run_safe_point_fn(s: &Sched, p: &P) {
     if p.run_safe_point_fn.compare_exchange(1, 0, Ordering::AcqRel, Ordering::Relaxed).is_err() {
         return;
     }
-    let f = s.lock.lock().safepoint_fn.clone().expect("runtime: safe-point flag without a function");
+    let f = s.lock.lock().safepoint_fn.clone().unwrap_or_else(|| crate::throw!("runtime: safe-point flag without a function"));
     f(p);
     let mut l = s.lock.lock();
     l.safepoint_wait -= 1;

@@ -6,8 +6,7 @@
 /// heap cannot be trusted after one, so unwinding into user code would only hide it.
 #[cold]
 pub(crate) fn fatal(msg: std::fmt::Arguments<'_>) -> ! {
-    eprintln!("fatal error: gc: {msg}");
-    std::process::abort()
+    tricolor_runtime::throw!("gc: {msg}")
 }
 
 pub(crate) mod checkmark;

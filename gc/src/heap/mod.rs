@@ -236,7 +236,7 @@ impl Heap {
                 let s = self.refill(c, spc)?;
                 match s.next_free() {
                     Some(i) => (s, i),
-                    None => panic!("gc: refilled span has no free slot: {s:?} freeindex {}", s.freeindex.load(Ordering::Relaxed)),
+                    None => tricolor_runtime::throw!("gc: refilled span has no free slot: {s:?} freeindex {}", s.freeindex.load(Ordering::Relaxed)),
                 }
             }
         };
@@ -298,7 +298,7 @@ impl Heap {
             // SAFETY: a fresh span we own; nothing references it yet.
             unsafe { std::ptr::write_bytes(l.base as *mut u8, 0, total) };
         }
-        s.next_free().expect("gc: new large span is full");
+        s.next_free().unwrap_or_else(|| tricolor_runtime::throw!("gc: new large span is full"));
         self.counters.live.fetch_add(npages * PAGE_SIZE, Ordering::Relaxed);
         let sg = self.sweepgen();
         self.locked.lock().large[crate::sweep::swept(sg)].push(s);
@@ -326,7 +326,7 @@ impl Heap {
             Some(r) => r,
             None => {
                 self.grow(&mut l, npages)?;
-                l.pages.alloc(npages).expect("gc: page allocator failed right after growing")
+                l.pages.alloc(npages).unwrap_or_else(|| tricolor_runtime::throw!("gc: page allocator failed right after growing"))
             }
         };
         let s = l.pool.get();
@@ -402,7 +402,9 @@ impl Heap {
     pub(crate) fn check_pages(&self) {
         let l = self.locked.lock();
         l.pages.check_invariants();
-        assert_eq!(l.pages.total_pages() * PAGE_SIZE, l.committed, "gc: page allocator lost track of committed pages");
+        if l.pages.total_pages() * PAGE_SIZE != l.committed {
+            tricolor_runtime::throw!("gc: page allocator lost track of committed pages");
+        }
     }
 
     /// Free pages currently returned to the OS (never-touched ones included).

@@ -59,7 +59,9 @@ impl Reservation {
     /// Makes `[addr, addr+len)` readable and writable; the kernel commits pages on first touch,
     /// zero-filled.
     pub(crate) fn commit(&self, addr: usize, len: usize) -> io::Result<()> {
-        assert!(addr >= self.base && addr + len <= self.base + self.len, "gc: commit outside the reservation");
+        if !(addr >= self.base && addr + len <= self.base + self.len) {
+            tricolor_runtime::throw!("gc: commit outside the reservation");
+        }
         // SAFETY: inside our reservation (asserted); nothing references uncommitted memory.
         let r = unsafe { libc::mprotect(addr as *mut libc::c_void, len, libc::PROT_READ | libc::PROT_WRITE) };
         if r != 0 {
@@ -71,7 +73,9 @@ impl Reservation {
     /// Returns the physical pages of `[addr, addr+len)` to the OS; the range stays mapped and
     /// reads as zero afterwards. The caller guarantees nothing live is there.
     pub(crate) fn release(&self, addr: usize, len: usize) {
-        assert!(addr >= self.base && addr + len <= self.base + self.len, "gc: release outside the reservation");
+        if !(addr >= self.base && addr + len <= self.base + self.len) {
+            tricolor_runtime::throw!("gc: release outside the reservation");
+        }
         // SAFETY: inside our reservation; the caller promises the range holds no live data.
         unsafe {
             libc::madvise(addr as *mut libc::c_void, len, libc::MADV_DONTNEED);

@@ -166,7 +166,9 @@ impl Span {
     /// 0: one large object filling the span), then publishes it InUse. Caller holds the heap
     /// lock and owns the span.
     pub(crate) fn init(&self, base: usize, npages: usize, spc: SpanClass, sweepgen: u32, needzero: bool) {
-        assert_eq!(self.state(), SpanState::Free, "gc: init of a span in use");
+        if self.state() != SpanState::Free {
+            tricolor_runtime::throw!("gc: init of a span in use");
+        }
         let (elemsize, nelems, div_magic) = match spc.class() {
             0 => (npages * PAGE_SIZE, 1, 0),
             c => {

@@ -154,7 +154,7 @@ impl Worker {
                             // SAFETY: element i of a live array of `elem`.
                             unsafe { f(e as *const u8, &mut t) };
                         }
-                        Layout::Array(_) => panic!("gc: arrays of arrays are stored by pointer, not inline"),
+                        Layout::Array(_) => tricolor_runtime::throw!("gc: arrays of arrays are stored by pointer, not inline"),
                     }
                 }
             }

@@ -101,7 +101,7 @@ impl Marker {
         self.aborted.store(false, Ordering::Relaxed);
         let stack_bytes = AtomicUsize::new(0);
         // Step 2.
-        let own = tricolor_runtime::hooks::current_proc(&tricolor_runtime::NoPreempt::new()).expect("gc: stopper without a P").0;
+        let own = tricolor_runtime::hooks::current_proc(&tricolor_runtime::NoPreempt::new()).unwrap_or_else(|e| tricolor_runtime::throw!("gc: stopper without a P: {e}")).0;
         {
             let mut wk = workers[own].lock();
             with_current_stack(|regs, sp, hi| {

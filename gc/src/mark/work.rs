@@ -46,7 +46,7 @@ impl WorkLists {
         let batch: &'static mut [Workbuf] = Box::leak(
             (0..16).map(|_| Workbuf { node: LfNode::default(), n: 0, obj: [0; WORKBUF_LEN] }).collect::<Vec<_>>().into_boxed_slice(),
         );
-        let (first, rest) = batch.split_first_mut().expect("gc: empty workbuf batch");
+        let (first, rest) = batch.split_first_mut().unwrap_or_else(|| tricolor_runtime::throw!("gc: empty workbuf batch"));
         for b in rest {
             // SAFETY: a fresh, never-freed Workbuf we own.
             unsafe { self.empty.push(&b.node) };
@@ -113,7 +113,7 @@ impl GcWork {
             }
             self.cur = Some(lists.get_empty());
         }
-        let b = self.cur.as_deref_mut().expect("gc: no current workbuf");
+        let b = self.cur.as_deref_mut().unwrap_or_else(|| tricolor_runtime::throw!("gc: no current workbuf"));
         b.obj[b.n] = obj;
         b.n += 1;
     }

@@ -105,7 +105,9 @@ impl Arch for Cpu {
     }
 
     fn new_entry(top: usize, entry: extern "C" fn(usize) -> !, arg: usize) -> Context {
-        assert!(top % 16 == 0, "runtime: stack top {top:#x} is not 16-byte aligned");
+        if !(top % 16 == 0) {
+            crate::throw!("runtime: stack top {top:#x} is not 16-byte aligned");
+        }
         let mut regs = [0usize; 12];
         regs[0] = arg; // x19
         regs[1] = entry as *const () as usize; // x20

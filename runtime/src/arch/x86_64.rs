@@ -101,7 +101,9 @@ impl Arch for Cpu {
     }
 
     fn new_entry(top: usize, entry: extern "C" fn(usize) -> !, arg: usize) -> Context {
-        assert!(top.is_multiple_of(16), "runtime: stack top {top:#x} is not 16-byte aligned");
+        if !(top.is_multiple_of(16)) {
+            crate::throw!("runtime: stack top {top:#x} is not 16-byte aligned");
+        }
         // Stack at `top`: [top-8] = 0, [top-16] = 0, [top-24] = trampoline. `ret` pops the
         // trampoline address leaving rsp = top-16 (16-aligned), so its `call` enters `entry`
         // with rsp = 8 mod 16, as the ABI requires.

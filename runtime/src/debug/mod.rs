@@ -1,14 +1,17 @@
 //! Debugging and observability: the `TRICOLOR_DEBUG` settings (`env.rs`), the periodic
 //! `schedtrace` line (`schedtrace.rs`), the event ring (`trace.rs`), and `sched_dump()` (Go's
-//! `scheddetail`), and `watchdog` (a hang becomes an abort with that snapshot).
+//! `scheddetail`), `watchdog` (a hang becomes an abort with that snapshot), and `throw` (a broken invariant
+//! aborts with its message, on any thread).
 
 mod env;
 pub(crate) mod schedtrace;
 pub(crate) mod trace;
 
+mod throw;
 mod watchdog;
 
 pub use env::debug_var;
+pub use throw::throw;
 pub use watchdog::{watchdog, Watchdog};
 
 use crate::sched::sched;

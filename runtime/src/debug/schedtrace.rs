@@ -16,7 +16,7 @@ pub(crate) fn start(s: &'static Sched) {
             std::thread::sleep(Duration::from_millis(ms as u64));
             eprintln!("{}", line(s, start.elapsed()));
         })
-        .expect("runtime: cannot start the schedtrace thread");
+        .unwrap_or_else(|e| crate::throw!("runtime: cannot start the schedtrace thread: {e}"));
 }
 
 fn line(s: &Sched, t: Duration) -> String {

@@ -36,7 +36,7 @@ pub fn watchdog(name: &str, limit: Duration) -> Watchdog {
                 std::thread::sleep(Duration::from_millis(20));
             }
         })
-        .expect("runtime: cannot start the watchdog thread");
+        .unwrap_or_else(|e| crate::throw!("runtime: cannot start the watchdog thread: {e}"));
     Watchdog { done }
 }
 

@@ -161,7 +161,7 @@ impl GStatusCell {
                     Err(_) => ScanAttempt::Retry,
                 }
             }
-            None => panic!("runtime: try_scan: invalid goroutine status {cur:?}"),
+            None => crate::throw!("runtime: try_scan: invalid goroutine status {cur:?}"),
         }
     }
 
@@ -170,7 +170,7 @@ impl GStatusCell {
         // Release: the scanner's reads of the stack happen before the G may run again.
         let old = self.0.fetch_and(!SCAN, Ordering::Release);
         if old & SCAN == 0 {
-            panic!("runtime: clear_scan: scan bit not held (status {:?})", StatusWord(old));
+            crate::throw!("runtime: clear_scan: scan bit not held (status {:?})", StatusWord(old));
         }
     }
 }

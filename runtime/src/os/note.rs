@@ -39,7 +39,7 @@ mod futex_note {
             // waking (the handed-over P, say) is visible to the woken sleeper.
             let old = self.key.swap(1, Ordering::Release);
             if old != 0 {
-                panic!("runtime: Note::wakeup called twice without a clear (key was {old})");
+                crate::throw!("runtime: Note::wakeup called twice without a clear (key was {old})");
             }
             futex_wake(&self.key);
         }
@@ -128,7 +128,9 @@ mod loom_note {
         }
         pub(crate) fn wakeup(&self) {
             let mut s = self.set.lock().unwrap();
-            assert!(!*s, "runtime: Note::wakeup called twice without a clear");
+            if !(!*s) {
+                crate::throw!("runtime: Note::wakeup called twice without a clear");
+            }
             *s = true;
             self.cv.notify_all();
         }

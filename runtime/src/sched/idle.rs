@@ -77,7 +77,7 @@ pub(crate) fn pidletake(s: &'static Sched, l: &mut Locked, p: &P) -> bool {
 /// Binds `p` (Idle, taken off the idle list or handed over) to `m`.
 pub(crate) fn acquirep(m: &'static M, p: &'static P) {
     if !p.cas_status(PStatus::Idle, PStatus::Running) {
-        panic!("runtime: acquirep: P{} status is {:?}, want Idle", p.id, p.status());
+        crate::throw!("runtime: acquirep: P{} status is {:?}, want Idle", p.id, p.status());
     }
     p.m.store(m as *const M as *mut M, Ordering::Relaxed);
     m.p.store(p as *const P as *mut P, Ordering::Relaxed);
@@ -85,7 +85,7 @@ pub(crate) fn acquirep(m: &'static M, p: &'static P) {
 
 /// Unbinds `m`'s P and returns it, still Running; the caller sets its next status.
 pub(crate) fn releasep(m: &M) -> &'static P {
-    let p = m.p().expect("runtime: releasep: M has no P");
+    let p = m.p().unwrap_or_else(|| crate::throw!("runtime: releasep: M has no P"));
     m.p.store(std::ptr::null_mut(), Ordering::Relaxed);
     p.m.store(std::ptr::null_mut(), Ordering::Relaxed);
     p
@@ -131,7 +131,9 @@ pub(crate) fn wakep_as(s: &'static Sched, restarted: bool) {
 pub(crate) fn reset_spinning(s: &'static Sched, m: &M) {
     m.spinning.store(false, Ordering::Relaxed);
     let prev = s.nmspinning.fetch_sub(1, Ordering::AcqRel);
-    assert!(prev > 0, "runtime: reset_spinning: nmspinning was {prev}");
+    if prev == 0 {
+        crate::throw!("runtime: reset_spinning: nmspinning was {prev}");
+    }
     wakep(s);
 }
 
@@ -206,7 +208,7 @@ pub(crate) fn newm_with(s: &'static Sched, p: Option<&'static P>, job: *mut crat
         .name(format!("tricolor-m{id}"))
         .stack_size(1 << 20)
         .spawn(move || mstart(s, m))
-        .unwrap_or_else(|e| panic!("runtime: cannot create OS thread for M{id}: {e}"));
+        .unwrap_or_else(|e| crate::throw!("runtime: cannot create OS thread for M{id}: {e}"));
 }
 
 /// An M thread's body: bind the handed-over P and run the scheduler forever.
@@ -223,7 +225,16 @@ fn mstart(s: &'static Sched, m: &'static M) {
     if let Some(p) = unsafe { p.as_ref() } {
         acquirep(m, p);
     }
-    super::schedule::schedule_loop(s, m)
+    // Goroutine bodies catch their own panics (the spawn packet); anything that unwinds this
+    // far left the scheduler half-updated on this M (a `for_each_p` callback, an invariant
+    // check written as a panic): nothing can go on, and a dead M thread would hang the process.
+    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| super::schedule::schedule_loop(s, m)));
+    let p = match r {
+        Err(p) => p,
+        Ok(never) => never,
+    };
+    let why = p.downcast_ref::<String>().map(String::as_str).or_else(|| p.downcast_ref::<&str>().copied()).unwrap_or("");
+    crate::throw!("runtime: a panic unwound into the scheduler of M{} ({why}); the runtime cannot continue", m.id)
 }
 
 /// Parks `m` (which holds no P) until `startm` hands it a P, or until `until` (a nanotime

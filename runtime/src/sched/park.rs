@@ -59,7 +59,7 @@ pub(crate) fn expect_goroutine(api: &str) -> (&'static M, &'static G) {
 /// Switches from the current G to its M's g0, which performs `action`. Returns when the G is
 /// resumed, possibly on another M: callers must re-read anything thread-bound.
 pub(crate) fn mcall(action: SwitchOut) {
-    let (m, g) = current().expect("runtime: mcall from g0 or a foreign thread");
+    let (m, g) = current().unwrap_or_else(|| crate::throw!("runtime: mcall from g0 or a foreign thread"));
     if std::thread::panicking() {
         // std keeps unwinding state per thread and we may resume on another one.
         crate::os::signal::fatal("goroutine tried to park or yield while unwinding a panic (a Drop impl blocked); this is not supported");
@@ -88,7 +88,7 @@ pub(crate) fn park<F: FnOnce(&'static G) -> bool>(reason: WaitReason, commit: F)
         g.wait_reason.store(reason as u8, Ordering::Relaxed);
     }
     let mut commit = Some(commit);
-    let mut call = move |g: &'static G| (commit.take().expect("runtime: park commit ran twice"))(g);
+    let mut call = move |g: &'static G| (commit.take().unwrap_or_else(|| crate::throw!("runtime: park commit ran twice")))(g);
     let dynref: &mut (dyn FnMut(&'static G) -> bool + '_) = &mut call;
     let raw = dynref as *mut (dyn FnMut(&'static G) -> bool + '_);
     // The closure lives in this frame, which stays alive until the G resumes; g0 calls it

@@ -89,7 +89,7 @@ fn after_switch(s: &'static Sched, m: &'static M, g: &'static G) -> Option<&'sta
             if s.runq_size.load(Ordering::Relaxed) > 0 {
                 globrunqput(s, g);
             } else {
-                runqput(s, m.p().expect("runtime: yield without a P"), g, false);
+                runqput(s, m.p().unwrap_or_else(|| crate::throw!("runtime: yield without a P")), g, false);
             }
             None
         }
@@ -99,7 +99,7 @@ fn after_switch(s: &'static Sched, m: &'static M, g: &'static G) -> Option<&'sta
             // first after every restart, keep its P, and starve everything queued behind it
             // (found by the seed 002 test: upgraders never ran again).
             g.status.cas(GStatus::Running, GStatus::Runnable);
-            runqput(s, m.p().expect("runtime: preempted without a P"), g, false);
+            runqput(s, m.p().unwrap_or_else(|| crate::throw!("runtime: preempted without a P")), g, false);
             None
         }
         SwitchOut::Exit => {
@@ -120,7 +120,7 @@ fn after_switch(s: &'static Sched, m: &'static M, g: &'static G) -> Option<&'sta
             wakep(s);
             None
         }
-        SwitchOut::None => panic!("runtime: G{} switched to g0 without an action", g.goid()),
+        SwitchOut::None => crate::throw!("runtime: G{} switched to g0 without an action", g.goid()),
     }
 }
 
@@ -234,7 +234,9 @@ pub(crate) fn find_runnable(s: &'static Sched, m: &'static M) -> (&'static G, bo
         if was_spinning {
             m.spinning.store(false, Ordering::Relaxed);
             let prev = s.nmspinning.fetch_sub(1, Ordering::AcqRel);
-            assert!(prev > 0, "runtime: find_runnable: nmspinning was {prev}");
+            if prev == 0 {
+                crate::throw!("runtime: find_runnable: nmspinning was {prev}");
+            }
             // Step 3: StoreLoad between dropping out of nmspinning and re-reading the queues;
             // pairs with the fence in `wakep`.
             fence(Ordering::SeqCst);

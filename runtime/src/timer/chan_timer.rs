@@ -55,7 +55,7 @@ impl Timer {
 
     /// Waits for the timer to fire (parks the goroutine) and returns the firing time.
     pub fn recv(&self) -> Instant {
-        self.rx.recv().expect("runtime: timer channel closed while its Timer is alive")
+        self.rx.recv().unwrap_or_else(|_| crate::throw!("runtime: timer channel closed while its Timer is alive"))
     }
 
     /// The channel the firing time arrives on, for `try_recv` polling.

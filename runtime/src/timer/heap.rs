@@ -75,7 +75,7 @@ fn sift_down(h: &mut [Entry], mut i: usize) {
 fn remove_top(h: &mut Vec<Entry>) -> Entry {
     let last = h.len() - 1;
     h.swap(0, last);
-    let e = h.pop().expect("runtime: timer heap underflow");
+    let e = h.pop().unwrap_or_else(|| crate::throw!("runtime: timer heap underflow"));
     if !h.is_empty() {
         sift_down(h, 0);
     }

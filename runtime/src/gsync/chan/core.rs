@@ -59,7 +59,7 @@ impl<T> WaiterPtr<T> {
     /// Same as `complete`.
     unsafe fn take(&self) -> T {
         // SAFETY: the caller guarantees the waiter is alive and exclusively ours.
-        unsafe { (*(*self.0).slot.get()).take().expect("runtime: channel sender waiter without a value") }
+        unsafe { (*(*self.0).slot.get()).take().unwrap_or_else(|| crate::throw!("runtime: channel sender waiter without a value")) }
     }
 }
 
@@ -139,8 +139,8 @@ impl<T> Chan<T> {
         });
         match w.outcome.get() {
             Outcome::Done => Ok(()),
-            Outcome::Closed => Err(SendError(w.slot.into_inner().expect("runtime: closed sender lost its value"))),
-            Outcome::Pending => panic!("runtime: channel sender woken without an outcome"),
+            Outcome::Closed => Err(SendError(w.slot.into_inner().unwrap_or_else(|| crate::throw!("runtime: closed sender lost its value")))),
+            Outcome::Pending => crate::throw!("runtime: channel sender woken without an outcome"),
         }
     }
 
@@ -196,9 +196,9 @@ impl<T> Chan<T> {
             true
         });
         match w.outcome.get() {
-            Outcome::Done => Ok(w.slot.into_inner().expect("runtime: receiver woken without a value")),
+            Outcome::Done => Ok(w.slot.into_inner().unwrap_or_else(|| crate::throw!("runtime: receiver woken without a value"))),
             Outcome::Closed => Err(RecvError),
-            Outcome::Pending => panic!("runtime: channel receiver woken without an outcome"),
+            Outcome::Pending => crate::throw!("runtime: channel receiver woken without an outcome"),
         }
     }
 
