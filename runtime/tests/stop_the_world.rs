@@ -99,9 +99,19 @@ fn for_each_p_runs_once_per_p() {
             .map(|_| {
                 let stop = stop.clone();
                 go(move || {
+                    let mut n = 0u32;
                     while !stop.load(Ordering::Relaxed) {
                         safepoint();
                         std::hint::spin_loop();
+                        // Cooperative scheduling (no time-slice preemption before sysmon,
+                        // issue 11): with twice as many spinners as Ps, the test's own
+                        // goroutine, once queued behind them (it parks on `worldsema` while
+                        // another test stops the world), would otherwise wait for a stop that
+                        // never comes once the other tests finish.
+                        n = n.wrapping_add(1);
+                        if n.is_multiple_of(1024) {
+                            yield_now();
+                        }
                     }
                 })
             })
