@@ -14,6 +14,7 @@
 //! - `w6.rs`: W6 "cleanup" (1M cleanups: registration, then one collection and the wait for all).
 //! - `w7.rs`: W7 "mark" (full-collection mark rate, random and local links).
 //! - `w8.rs`: W8 "sched" kernels: spawn+join, channel ping-pong, yield, timer reset.
+//! - `w12.rs`: W12 "stress under load": the scenarios the `w12` soak driver runs.
 
 #![warn(missing_docs)]
 
@@ -25,3 +26,4 @@ pub mod w5;
 pub mod w6;
 pub mod w7;
 pub mod w8;
+pub mod w12;
