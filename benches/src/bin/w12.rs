@@ -65,7 +65,7 @@ fn main() {
             run_one(&name, o.secs)
         }
         Some("hog") => loop {
-            std::hint::black_box(std::hint::spin_loop());
+            std::hint::spin_loop();
         },
         _ => drive(parse(args)),
     }
