@@ -14,7 +14,9 @@
 //! allocator records at every free.
 
 use crate::collector::collector;
-use crate::sync::atomic::{AtomicBool, Ordering};
+// A plain static flag, not part of a loom-modelled protocol (statics need const constructors,
+// which loom's atomics lack), as the specials registry's parking_lot statics.
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::OnceLock;
 use std::time::Duration;
 
