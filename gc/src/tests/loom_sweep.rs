@@ -116,12 +116,9 @@ fn model(f: impl Fn() + Sync + Send + 'static) {
     b.check(f);
 }
 
-/// The allocator, the background sweeper and an in-place sweep of the dead span race: nobody
-/// waits forever (item 1), no popper meets a span mid-sweep (item 2), no span is touched by two
-/// parties or placed twice (item 3).
-#[test]
-fn allocator_background_and_in_place_sweep_of_a_dead_span() {
-    model(|| {
+/// The allocator and the background sweeper race an in-place sweep of span `s`.
+fn allocator_background_and_in_place_sweep(s: usize) {
+    model(move || {
         let h = MHeap::new();
         let (h1, h2) = (h.clone(), h.clone());
         let alloc = loom::thread::spawn(move || {
@@ -132,33 +129,26 @@ fn allocator_background_and_in_place_sweep_of_a_dead_span() {
             s
         });
         let bg = loom::thread::spawn(move || sweep_background(&h2));
-        ensure_swept(&*h, 0, H);
+        ensure_swept(&*h, s, H);
         let held = alloc.join().unwrap();
         bg.join().unwrap();
         h.check_end(held);
     });
 }
 
+/// The in-place sweep is of the dead span (its sweeper frees it): nobody waits forever (item
+/// 1), no popper meets a span mid-sweep (item 2), no span is touched by two parties or placed
+/// twice (item 3).
+#[test]
+fn allocator_background_and_in_place_sweep_of_a_dead_span() {
+    allocator_background_and_in_place_sweep(0);
+}
+
 /// The same with the in-place sweep on the live span, which then goes back on the swept list
 /// for the allocator.
 #[test]
 fn allocator_background_and_in_place_sweep_of_a_live_span() {
-    model(|| {
-        let h = MHeap::new();
-        let (h1, h2) = (h.clone(), h.clone());
-        let alloc = loom::thread::spawn(move || {
-            let s = cache_span(&h1);
-            if let Some(s) = s {
-                h1.allocate(s);
-            }
-            s
-        });
-        let bg = loom::thread::spawn(move || sweep_background(&h2));
-        ensure_swept(&*h, 1, H);
-        let held = alloc.join().unwrap();
-        bg.join().unwrap();
-        h.check_end(held);
-    });
+    allocator_background_and_in_place_sweep(1);
 }
 
 /// In-place sweeps of both spans on two goroutines against the background sweeper: the waiter
