@@ -195,7 +195,19 @@ impl Collector {
         let heap1 = self.heap.counters.live.load(Ordering::Relaxed);
         // Step 3.
         self.weak.begin_mark();
-        let marked = self.marker.mark(self, &world);
+        // A panic in a user `Trace` impl or root scanner leaves the heap half-marked (other
+        // workers stopped early with grey objects in their buffers, the weak state still
+        // marking): nothing can continue from there, so it ends the process with its message
+        // (decision 14) instead of unwinding into the caller of an allocation.
+        let marked = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.marker.mark(self, &world))) {
+            Ok(m) => m,
+            Err(p) => {
+                let why = p.downcast_ref::<String>().map(String::as_str).or_else(|| p.downcast_ref::<&str>().copied()).unwrap_or("");
+                crate::debug::fatal(format_args!(
+                    "a Trace implementation or root scanner panicked while marking ({why}); the heap is half-marked"
+                ))
+            }
+        };
         let t_marked = Instant::now();
         if self.debug.checkmark {
             crate::debug::checkmark::run(self, &world);

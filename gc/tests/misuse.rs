@@ -419,3 +419,39 @@ fn a_gc_into_memory_reused_by_another_size_class_is_reported() {
         }
     }
 }
+
+/// A user `Trace` impl that panics while the collector marks cannot unwind into the program (the
+/// heap is half-marked, other workers stopped early): the process ends with a message naming
+/// it (it used to unwind, leaving the weak-pointer state marking forever and grey objects in
+/// the other workers' buffers).
+#[test]
+fn a_trace_impl_panicking_while_marking_aborts_naming_it() {
+    debug_modes(MODES);
+    let (status, out) = run_child("child_trace_panics", &[], Duration::from_secs(60));
+    let status = status.unwrap_or_else(|| panic!("a panicking Trace hung the collector:\n{out}"));
+    assert!(!status.success(), "the child survived:\n{out}");
+    assert!(
+        out.contains("fatal error: gc: a Trace implementation or root scanner panicked while marking (trace failed on purpose)"),
+        "{out}"
+    );
+}
+
+#[test]
+#[ignore = "child process of a_trace_impl_panicking_while_marking_aborts_naming_it"]
+fn child_trace_panics() {
+    if !is_child() {
+        return;
+    }
+    struct Bad;
+    // SAFETY: holds no pointers; its trace fails on purpose.
+    unsafe impl Trace for Bad {
+        fn trace(&self, _: &mut tricolor_gc::Tracer<'_>) {
+            panic!("trace failed on purpose");
+        }
+    }
+    block_on(|| {
+        let b = Gc::new(Bad);
+        collect();
+        std::hint::black_box(b);
+    });
+}
