@@ -37,11 +37,16 @@ impl Central {
     /// caller's cache. Sweeps unswept spans of the class on the way (up to `SWEEP_BUDGET`),
     /// dropping stale entries of spans swept in place (`sweep/protocol.rs`).
     pub(crate) fn cache_span(&self, heap: &Heap) -> Result<&'static Span, AllocError> {
-        // The token before the first pop: a span popped but not yet acquired must count as a
-        // sweep in progress, or a sweeper finding the lists empty would declare the sweep
-        // complete while it is still unswept (Go's `sweepLocker` is begun before popping too).
-        let token = crate::sweep::begin(heap);
         let sg = heap.sweepgen();
+        // The common case first, without a sweep token (a shared counter's RMW per refill).
+        if let Some(s) = self.lists.lock().partial[swept(sg)].pop() {
+            return Ok(s);
+        }
+        // The token before the first unswept pop: a span popped but not yet acquired must
+        // count as a sweep in progress, or a sweeper finding the lists empty would declare the
+        // sweep complete while it is still unswept (Go's `sweepLocker` is begun before popping
+        // too). The caller's NoPreempt keeps `sg` current.
+        let token = crate::sweep::begin(heap);
         for _ in 0..SWEEP_BUDGET {
             let span = {
                 let mut l = self.lists.lock();
