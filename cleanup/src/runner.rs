@@ -118,11 +118,7 @@ impl Runner {
     fn report(&self, payload: Box<dyn Any + Send>) {
         // Relaxed: statistics.
         self.panicked.fetch_add(1, Ordering::Relaxed);
-        let msg = payload
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "<non-string panic payload>".to_string());
+        let msg = tricolor_runtime::debug::panic_message(&*payload).unwrap_or("<non-string panic payload>").to_string();
         eprintln!("tricolor-cleanup: a cleanup panicked: {msg} (its goroutine goes on with the others)");
         let hook = self.hook.read().unwrap_or_else(|e| e.into_inner()).clone();
         if let Some(h) = hook {

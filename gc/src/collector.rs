@@ -202,7 +202,7 @@ impl Collector {
         let marked = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.marker.mark(self, &world))) {
             Ok(m) => m,
             Err(p) => {
-                let why = p.downcast_ref::<String>().map(String::as_str).or_else(|| p.downcast_ref::<&str>().copied()).unwrap_or("");
+                let why = tricolor_runtime::debug::panic_message(&*p).unwrap_or("");
                 crate::debug::fatal(format_args!(
                     "a Trace implementation or root scanner panicked while marking ({why}); the heap is half-marked"
                 ))

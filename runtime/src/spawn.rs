@@ -126,10 +126,7 @@ impl JoinError {
 
     /// The panic message, if it was a string.
     pub fn message(&self) -> Option<&str> {
-        self.payload
-            .downcast_ref::<&str>()
-            .copied()
-            .or_else(|| self.payload.downcast_ref::<String>().map(|s| s.as_str()))
+        crate::debug::panic_message(&*self.payload)
     }
 }
 

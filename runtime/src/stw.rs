@@ -389,7 +389,7 @@ pub fn for_each_p(f: impl Fn(ProcId) + Send + Sync + 'static) {
     // a panic cannot unwind anywhere sensible, so it ends the process with its message.
     let f: SafePointFn = Arc::new(move |p: &P| {
         if let Err(e) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(ProcId(p.id)))) {
-            let why = e.downcast_ref::<String>().map(String::as_str).or_else(|| e.downcast_ref::<&str>().copied()).unwrap_or("");
+            let why = crate::debug::panic_message(&*e).unwrap_or("");
             crate::throw!("runtime: the for_each_p function panicked on P{} ({why}); a ragged barrier cannot be abandoned halfway", p.id);
         }
     });

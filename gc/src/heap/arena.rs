@@ -91,7 +91,7 @@ impl Arena {
         let l = s.layout();
         let first = self.page_of(l.base);
         for p in first..first + l.npages {
-            // Release: pairs with the Acquire in `span_and_layout` and `find_object_seq`.
+            // Release: pairs with the Acquire in `span_at`.
             self.slot(p).store(s as *const Span as *mut Span, Ordering::Release);
         }
     }
@@ -104,24 +104,15 @@ impl Arena {
         }
     }
 
-    /// The in-use span containing `addr`, if any (Go's `spanOfHeap`), with the layout snapshot
-    /// the bounds were checked against.
+    /// The span the page map names for `addr` (in use or not), if `addr` is in the heap.
     #[inline]
-    fn span_and_layout(&self, addr: usize) -> Option<(&'static Span, Layout)> {
+    fn span_at(&self, addr: usize) -> Option<&'static Span> {
         if !self.contains(addr) {
             return None;
         }
         let p = self.slot(self.page_of(addr)).load(Ordering::Acquire);
         // SAFETY: span records are never freed (pool.rs).
-        let s: &'static Span = unsafe { p.as_ref() }?;
-        if s.state() != SpanState::InUse {
-            return None;
-        }
-        let l = s.layout();
-        if addr < l.base || addr >= l.base + l.npages * PAGE_SIZE {
-            return None;
-        }
-        Some((s, l))
+        unsafe { p.as_ref() }
     }
 
     /// Resolves any address (interior pointers included) to the object slot containing it
@@ -130,8 +121,7 @@ impl Arena {
     /// looking up an address that may be dead uses `find_object_seq`.
     #[inline]
     pub(crate) fn find_object(&self, addr: usize) -> Option<ObjRef> {
-        let (span, l) = self.span_and_layout(addr)?;
-        resolve(span, &l, addr)
+        object_in(self.span_at(addr)?, addr)
     }
 
     /// `find_object` for an address whose span may be freed and reused while we look (a
@@ -142,31 +132,31 @@ impl Arena {
     /// (`sweep::lookup`).
     pub(crate) fn find_object_seq(&self, addr: usize) -> Option<(ObjRef, u32)> {
         loop {
-            if !self.contains(addr) {
-                return None;
-            }
-            let p = self.slot(self.page_of(addr)).load(Ordering::Acquire);
-            // SAFETY: span records are never freed (pool.rs).
-            let span: &'static Span = unsafe { p.as_ref() }?;
+            let span = self.span_at(addr)?;
             let Some(seq) = span.seq_begin() else {
                 crate::sync::spin_loop();
                 continue; // being re-initialised right now: look again
             };
-            let found = (|| {
-                if span.state() != SpanState::InUse {
-                    return None;
-                }
-                let l = span.layout();
-                if addr < l.base || addr >= l.base + l.npages * PAGE_SIZE {
-                    return None;
-                }
-                resolve(span, &l, addr)
-            })();
+            let found = object_in(span, addr);
             if span.seq_valid(seq) {
                 return found.map(|o| (o, seq));
             }
         }
     }
+}
+
+/// The slot of `addr` in `span` if the span is in use and holds it (Go's `spanOfHeap` checks:
+/// state first, then bounds, invariant 10), from one snapshot of its layout.
+#[inline]
+fn object_in(span: &'static Span, addr: usize) -> Option<ObjRef> {
+    if span.state() != SpanState::InUse {
+        return None;
+    }
+    let l = span.layout();
+    if addr < l.base || addr >= l.base + l.npages * PAGE_SIZE {
+        return None;
+    }
+    resolve(span, &l, addr)
 }
 
 /// The slot of `addr` in `span` laid out as `l` (`addr` is within the span's pages). Every

@@ -81,15 +81,6 @@ fn begin_off_p(heap: &Heap) -> SweepToken<'_> {
     }
 }
 
-/// A token for the calling thread: `begin` on a P, `begin_off_p` elsewhere.
-fn begin_any(heap: &Heap) -> SweepToken<'_> {
-    if has_p() {
-        begin(heap)
-    } else {
-        begin_off_p(heap)
-    }
-}
-
 /// Whether the caller runs a goroutine that holds a P (the world waits for it while it does not
 /// reach a safepoint).
 fn has_p() -> bool {
@@ -365,24 +356,9 @@ pub(crate) fn lookup(heap: &Heap, addr: usize) -> Option<Found<'_>> {
 }
 
 /// Makes sure the span holding `addr`, if any, is swept for the current cycle (the weak
-/// upgrade's S3: sweeping may clear the cell being upgraded).
+/// upgrade's S3: sweeping may clear the cell being upgraded): `lookup` for its side effect.
 pub(crate) fn ensure_swept_at(heap: &Heap, addr: usize) {
-    let _np = NoPreempt::new();
-    let sg = heap.sweepgen();
-    match heap.arena.find_object_seq(addr) {
-        Some((o, _)) if !o.span.is_swept(sg) => {}
-        _ => return,
-    }
-    let _token = begin_any(heap);
-    // Re-read after joining: off a P, the token is what pins the cycle.
-    let sg = heap.sweepgen();
-    if let Some((o, seq)) = heap.arena.find_object_seq(addr) {
-        // A span seen in use with this layout was in use this cycle: its sweepgen is h−2, h−1
-        // or h (freed and reused spans publish h first), never an older one.
-        if o.span.seq_valid(seq) {
-            protocol::ensure_swept(&HeapSweep::new(heap), o.span, sg);
-        }
-    }
+    drop(lookup(heap, addr));
 }
 
 /// The background sweeper: a goroutine that sweeps after every collection, yielding often.

@@ -12,6 +12,11 @@ mod watchdog;
 
 pub use env::debug_var;
 pub use throw::throw;
+
+/// The message of a panic payload, if it is a string (`panic!` with a literal or a format).
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> Option<&str> {
+    payload.downcast_ref::<&str>().copied().or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+}
 pub use watchdog::{watchdog, Watchdog};
 
 use crate::sched::sched;

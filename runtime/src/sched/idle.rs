@@ -233,7 +233,7 @@ fn mstart(s: &'static Sched, m: &'static M) {
         Err(p) => p,
         Ok(never) => never,
     };
-    let why = p.downcast_ref::<String>().map(String::as_str).or_else(|| p.downcast_ref::<&str>().copied()).unwrap_or("");
+    let why = crate::debug::panic_message(&*p).unwrap_or("");
     crate::throw!("runtime: a panic unwound into the scheduler of M{} ({why}); the runtime cannot continue", m.id)
 }
 
