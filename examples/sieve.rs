@@ -86,9 +86,7 @@ fn main() {
 
         // 3. Timers: 1,000 goroutines each waiting on its own timer.
         let t3 = Instant::now();
-        let hs: Vec<_> = (0..1000u64)
-            .map(|i| go(move || Timer::new(Duration::from_micros(100 + i % 900)).recv()))
-            .collect();
+        let hs: Vec<_> = (0..1000u64).map(|i| go(move || Timer::new(Duration::from_micros(100 + i % 900)).recv())).collect();
         for h in hs {
             h.join().unwrap();
         }

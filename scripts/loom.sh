@@ -17,6 +17,9 @@ export RUSTFLAGS="${RUSTFLAGS:-} --cfg loom -C debug-assertions=on"
 export LOOM_MAX_PREEMPTIONS="${LOOM_MAX_PREEMPTIONS:-3}"
 export RUST_BACKTRACE=0
 crates="${*:-tricolor-runtime tricolor-gc tricolor-cleanup}"
+# The loom build sees different code (cfg(loom) branches): lint it too.
+echo "== clippy under cfg(loom)"
+cargo clippy $(for c in $crates; do printf -- '-p %s ' "$c"; done) --lib --tests --release --target-dir target/loom -- -D warnings
 for c in $crates; do
   echo "== loom: $c (LOOM_MAX_PREEMPTIONS=$LOOM_MAX_PREEMPTIONS)"
   start=$(date +%s)

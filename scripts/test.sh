@@ -4,6 +4,8 @@
 # only a Rust toolchain (cargo, clippy).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+echo "== format (rustfmt.toml)"
+cargo fmt --all -- --check
 echo "== clippy"
 cargo clippy --workspace --all-targets -- -D warnings
 echo "== tests (unit, integration, examples, doc)"

@@ -20,9 +20,7 @@ fn stop_of_dead_objects_cleanups_beside_collections() {
     let _hang = watchdog("stop_of_dead_objects_cleanups_beside_collections", Duration::from_secs(120));
     rt.block_on(|| {
         for round in 0..40 {
-            let h = go(|| {
-                (0..2000u64).map(|i| cleanup::add(&Gc::new([i; 2]), |_: u64| {}, i)).collect::<Vec<Cleanup>>()
-            });
+            let h = go(|| (0..2000u64).map(|i| cleanup::add(&Gc::new([i; 2]), |_: u64| {}, i)).collect::<Vec<Cleanup>>());
             let cs = h.join().unwrap();
             let stopper = go(move || {
                 for c in cs {

@@ -72,7 +72,11 @@ fn w6_register(c: &mut Criterion) {
                 // Untimed: run them all before the next sample.
                 run_all(base, iters, TIMEOUT);
                 if !settle(base, iters) {
-                    eprintln!("w6 register: {} of {iters} cleanups have not run after 6 collections; {:?}", iters - (ran() - base), stats());
+                    eprintln!(
+                        "w6 register: {} of {iters} cleanups have not run after 6 collections; {:?}",
+                        iters - (ran() - base),
+                        stats()
+                    );
                 }
                 t
             })

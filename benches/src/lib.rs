@@ -20,10 +20,10 @@
 
 pub mod report;
 pub mod w1;
+pub mod w12;
 pub mod w2;
 pub mod w3;
 pub mod w5;
 pub mod w6;
 pub mod w7;
 pub mod w8;
-pub mod w12;

@@ -183,11 +183,15 @@ fn scenario_cleanup(d: Duration) -> Result<Figures, String> {
                 go(move || {
                     for i in p * PER_P..(p + 1) * PER_P {
                         let (ran, twice) = (ran.clone(), twice.clone());
-                        tricolor_cleanup::add(&Gc::new([i; 2]), move |i: u64| {
-                            if ran[i as usize].fetch_add(1, Ordering::SeqCst) != 0 {
-                                twice.store(true, Ordering::SeqCst);
-                            }
-                        }, i);
+                        tricolor_cleanup::add(
+                            &Gc::new([i; 2]),
+                            move |i: u64| {
+                                if ran[i as usize].fetch_add(1, Ordering::SeqCst) != 0 {
+                                    twice.store(true, Ordering::SeqCst);
+                                }
+                            },
+                            i,
+                        );
                     }
                 })
             })

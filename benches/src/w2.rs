@@ -57,10 +57,7 @@ pub fn run(n: u32, line: &mut dyn FnMut(fmt::Arguments<'_>)) -> Duration {
     let max_depth = n.max(MIN_DEPTH + 2);
     let stretch_depth = max_depth + 1;
 
-    line(format_args!(
-        "stretch tree of depth {stretch_depth}\t check: {}",
-        item_check(&bottom_up_tree(stretch_depth))
-    ));
+    line(format_args!("stretch tree of depth {stretch_depth}\t check: {}", item_check(&bottom_up_tree(stretch_depth))));
 
     let long_lived = bottom_up_tree(max_depth);
 

@@ -203,9 +203,8 @@ pub struct Phases123 {
 /// failed.
 pub fn phases_1_to_3(n: usize, hot_iters: u64, walk_passes: u64) -> Phases123 {
     go(move || {
-        let (weak, alloc, create, hot, walk) = go(move || live_phases(n, hot_iters, walk_passes))
-            .join()
-            .expect("w5: the goroutine of phases 1 and 2 panicked");
+        let (weak, alloc, create, hot, walk) =
+            go(move || live_phases(n, hot_iters, walk_passes)).join().expect("w5: the goroutine of phases 1 and 2 panicked");
         let (clear, not_cleared) = clear(weak);
         Phases123 { alloc, create, hot, walk, clear, not_cleared }
     })
@@ -266,10 +265,7 @@ pub struct Set {
 /// A set of `k` slots (a power of two) holding objects `0..k`.
 pub fn new_set(k: usize) -> Gc<Set> {
     assert!(k.is_power_of_two());
-    let set = Gc::new(Set {
-        entries: GcArray::from_fn(k, |_| GcCell::new(None)),
-        strong: GcArray::from_fn(k, |_| GcCell::new(None)),
-    });
+    let set = Gc::new(Set { entries: GcArray::from_fn(k, |_| GcCell::new(None)), strong: GcArray::from_fn(k, |_| GcCell::new(None)) });
     for j in 0..k {
         put(set, j, j as u64);
     }

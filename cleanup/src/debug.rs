@@ -1,9 +1,9 @@
 //! Test knobs (hidden from the docs): random yields in the pool's sleep path, so stress tests
 //! drive the window between a failed pop and sleeping (seed 003).
 
-use std::sync::atomic::{AtomicBool, Ordering};
 #[cfg(not(loom))]
 use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 static YIELDS: AtomicBool = AtomicBool::new(false);
 #[cfg(not(loom))]

@@ -45,7 +45,13 @@ pub(crate) struct Pool {
 
 impl Pool {
     pub(crate) fn new() -> Pool {
-        Pool { full: LfStack::new(), work_units: AtomicUsize::new(0), asleep: AtomicUsize::new(0), needg: AtomicUsize::new(0), sleep: ParkLock::new(Sleep::default()) }
+        Pool {
+            full: LfStack::new(),
+            work_units: AtomicUsize::new(0),
+            asleep: AtomicUsize::new(0),
+            needg: AtomicUsize::new(0),
+            sleep: ParkLock::new(Sleep::default()),
+        }
     }
 
     /// P1 then W1.

@@ -18,9 +18,9 @@
 //! appending leaves that block for the next flush (`wait_idle` loops; the sweep-complete flush
 //! runs when no sweeper is active, so no owner is appending).
 
+use crate::pool::Pool;
 use crate::record;
 use crate::sync::{AtomicPtr, AtomicU64, AtomicUsize, Ordering};
-use crate::pool::Pool;
 use std::ptr;
 use tricolor_gc::internals::{LfNode, LfStack};
 use tricolor_gc::Tracer;

@@ -45,7 +45,13 @@ fn several_per_object() {
             let o = Gc::new(7u64);
             for k in 1..=5u64 {
                 let n = n2.clone();
-                add(&o, move |k: u64| { n.fetch_add(k, Ordering::SeqCst); }, k);
+                add(
+                    &o,
+                    move |k: u64| {
+                        n.fetch_add(k, Ordering::SeqCst);
+                    },
+                    k,
+                );
             }
         });
         collect_until("several", || n.load(Ordering::SeqCst) == 15);
@@ -61,7 +67,13 @@ fn zero_sized_objects() {
             for _ in 0..10 {
                 let o = Gc::new(());
                 let n = n2.clone();
-                add(&o, move |()| { n.fetch_add(1, Ordering::SeqCst); }, ());
+                add(
+                    &o,
+                    move |()| {
+                        n.fetch_add(1, Ordering::SeqCst);
+                    },
+                    (),
+                );
             }
         });
         collect_until("zero-sized", || n.load(Ordering::SeqCst) == 10);
@@ -83,11 +95,23 @@ fn interior_pointers_and_large_objects() {
             let o = Gc::new(Pair { a: 1, b: [2; 8] });
             let field = &o.b[5] as *const u64 as usize;
             let n3 = n2.clone();
-            add_at(field, move |()| { n3.fetch_add(1, Ordering::SeqCst); }, ());
+            add_at(
+                field,
+                move |()| {
+                    n3.fetch_add(1, Ordering::SeqCst);
+                },
+                (),
+            );
             // A large object (its own span), at an interior address near its end.
             let big = GcArray::from_fn(100_000, |i| i as u64);
             let last = &big[99_999] as *const u64 as usize;
-            add_at(last, move |()| { n2.fetch_add(100, Ordering::SeqCst); }, ());
+            add_at(
+                last,
+                move |()| {
+                    n2.fetch_add(100, Ordering::SeqCst);
+                },
+                (),
+            );
             assert_eq!(o.a, 1);
         });
         collect_until("interior", || n.load(Ordering::SeqCst) == 101);
@@ -131,7 +155,13 @@ fn stop_after_it_ran_is_a_no_op() {
         let n2 = n.clone();
         let c = on_own_stack(move || {
             let o = Gc::new(5u64);
-            add(&o, move |()| { n2.fetch_add(1, Ordering::SeqCst); }, ())
+            add(
+                &o,
+                move |()| {
+                    n2.fetch_add(1, Ordering::SeqCst);
+                },
+                (),
+            )
         });
         collect_until("stop after", || n.load(Ordering::SeqCst) == 1);
         // The address may hold a new object with its own cleanup by now: stop must not touch
@@ -139,7 +169,13 @@ fn stop_after_it_ran_is_a_no_op() {
         let m = Arc::new(AtomicU64::new(0));
         let m2 = m.clone();
         let keep = Gc::new(6u64);
-        add(&keep, move |()| { m2.fetch_add(1, Ordering::SeqCst); }, ());
+        add(
+            &keep,
+            move |()| {
+                m2.fetch_add(1, Ordering::SeqCst);
+            },
+            (),
+        );
         c.stop();
         c.stop();
         assert_eq!(n.load(Ordering::SeqCst), 1);
@@ -216,12 +252,16 @@ fn weak_pointers_read_empty_before_cleanups_start() {
                 let o = Gc::new([i; 3]);
                 let w = Pointer::new(&o).pin();
                 let (b, r) = (b2.clone(), r2.clone());
-                add(&o, move |w: tricolor_weak::PinnedPointer<[u64; 3]>| {
-                    if w.get().upgrade().is_some() {
-                        b.fetch_add(1, Ordering::SeqCst);
-                    }
-                    r.fetch_add(1, Ordering::SeqCst);
-                }, w);
+                add(
+                    &o,
+                    move |w: tricolor_weak::PinnedPointer<[u64; 3]>| {
+                        if w.get().upgrade().is_some() {
+                            b.fetch_add(1, Ordering::SeqCst);
+                        }
+                        r.fetch_add(1, Ordering::SeqCst);
+                    },
+                    w,
+                );
             }
         });
         collect_until("ordering", || ran.load(Ordering::SeqCst) == 200);
@@ -245,12 +285,16 @@ fn panicking_cleanup_is_reported_and_loses_nothing() {
             for i in 0..50u64 {
                 let o = Gc::new(i);
                 let ok = ok2.clone();
-                add(&o, move |i: u64| {
-                    if i.is_multiple_of(5) {
-                        panic!("test panic {i}");
-                    }
-                    ok.fetch_add(1, Ordering::SeqCst);
-                }, i);
+                add(
+                    &o,
+                    move |i: u64| {
+                        if i.is_multiple_of(5) {
+                            panic!("test panic {i}");
+                        }
+                        ok.fetch_add(1, Ordering::SeqCst);
+                    },
+                    i,
+                );
             }
         });
         collect_until("panics", || ok.load(Ordering::SeqCst) == 40 && msgs.lock().unwrap().len() == 10);

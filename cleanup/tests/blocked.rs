@@ -19,11 +19,15 @@ fn a_blocked_cleanup_shows_in_stats() {
         let r2 = release.clone();
         on_own_stack(move || {
             let o = Gc::new(1u64);
-            add(&o, move |()| {
-                while !r2.load(Ordering::SeqCst) {
-                    tricolor_runtime::sleep(Duration::from_millis(1));
-                }
-            }, ());
+            add(
+                &o,
+                move |()| {
+                    while !r2.load(Ordering::SeqCst) {
+                        tricolor_runtime::sleep(Duration::from_millis(1));
+                    }
+                },
+                (),
+            );
         });
         let mut seen = None;
         for _ in 0..10 {

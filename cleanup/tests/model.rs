@@ -171,7 +171,11 @@ fn cleanups_match_the_reachability_oracle() {
             m.check(&format!("seed {seed} end"));
             let stopped = m.cleanups.iter().filter(|c| c.0 == Fate::Stopped).count();
             let maybe = m.cleanups.iter().filter(|c| c.0 == Fate::Maybe).count();
-            eprintln!("seed {seed}: {} cleanups, {} ran as required, {stopped} stopped, {maybe} stopped after death", m.cleanups.len(), expect.len());
+            eprintln!(
+                "seed {seed}: {} cleanups, {} ran as required, {stopped} stopped, {maybe} stopped after death",
+                m.cleanups.len(),
+                expect.len()
+            );
         }
         done.disarm();
     });

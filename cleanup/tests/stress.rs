@@ -8,7 +8,7 @@
 //! `stats().run == stats().queued`, every round. Every cleanup runs exactly once (a flag per
 //! registration). Runs with `gccheckmark=1,poisonfree=1`. `TRICOLOR_STRESS_ROUNDS` (default 20) sets the rounds.
 
-use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicU8, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tricolor_cleanup::{add, stats, wait_idle};
@@ -42,11 +42,15 @@ fn every_queued_cleanup_runs_every_round() {
                         for i in base..base + PER_P {
                             let o = Gc::new([i as u64; 2]);
                             let (ran, count) = (ran.clone(), count.clone());
-                            add(&o, move |i: usize| {
-                                let prev = ran[i].fetch_add(1, Ordering::SeqCst);
-                                assert_eq!(prev, 0, "cleanup {i} ran twice");
-                                count.fetch_add(1, Ordering::SeqCst);
-                            }, i);
+                            add(
+                                &o,
+                                move |i: usize| {
+                                    let prev = ran[i].fetch_add(1, Ordering::SeqCst);
+                                    assert_eq!(prev, 0, "cleanup {i} ran twice");
+                                    count.fetch_add(1, Ordering::SeqCst);
+                                },
+                                i,
+                            );
                         }
                         // Garbage: automatic cycles, swept (and queued) by this P.
                         let mut keep = Gc::new([0u64; 8]);

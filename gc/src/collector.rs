@@ -126,7 +126,12 @@ fn init() -> &'static Collector {
 impl Collector {
     /// Allocates with the memory limit enforced: an allocation that would take the heap past
     /// the limit first runs a full collection, then fails if it still does not fit.
-    pub(crate) fn alloc(&'static self, ty: &'static crate::object::type_info::TypeInfo, size: usize, noscan: bool) -> Result<usize, AllocError> {
+    pub(crate) fn alloc(
+        &'static self,
+        ty: &'static crate::object::type_info::TypeInfo,
+        size: usize,
+        noscan: bool,
+    ) -> Result<usize, AllocError> {
         let (addr, gc_due) = self.alloc_deferred(ty, size, noscan)?;
         if gc_due {
             self.maybe_collect(&addr);
@@ -138,7 +143,12 @@ impl Collector {
     /// caller must call `maybe_collect` once the object is initialised (Gc::new writes the
     /// value first, so a collection never sees a half-built object).
     #[inline(always)]
-    pub(crate) fn alloc_deferred(&'static self, ty: &'static crate::object::type_info::TypeInfo, size: usize, noscan: bool) -> Result<(usize, bool), AllocError> {
+    pub(crate) fn alloc_deferred(
+        &'static self,
+        ty: &'static crate::object::type_info::TypeInfo,
+        size: usize,
+        noscan: bool,
+    ) -> Result<(usize, bool), AllocError> {
         tricolor_runtime::safepoint();
         match self.heap.alloc(ty, size, noscan) {
             Err(e) => self.alloc_retry(e, ty, size, noscan),
@@ -148,7 +158,13 @@ impl Collector {
 
     #[cold]
     #[inline(never)]
-    fn alloc_retry(&'static self, e: AllocError, ty: &'static crate::object::type_info::TypeInfo, size: usize, noscan: bool) -> Result<(usize, bool), AllocError> {
+    fn alloc_retry(
+        &'static self,
+        e: AllocError,
+        ty: &'static crate::object::type_info::TypeInfo,
+        size: usize,
+        noscan: bool,
+    ) -> Result<(usize, bool), AllocError> {
         match e {
             AllocError::MemoryLimit { .. } => {
                 self.collect();

@@ -47,10 +47,9 @@ impl fmt::Display for RawError {
             RawError::OffsetOutOfBounds { object, offset, size } => {
                 write!(f, "raw: offset {offset} is outside object {object:#x}'s {size}-byte payload")
             }
-            RawError::NotAPointerSlot { object, offset, type_name } => write!(
-                f,
-                "raw: offset {offset} of object {object:#x} ({type_name}) is not a pointer word in its type's bitmap"
-            ),
+            RawError::NotAPointerSlot { object, offset, type_name } => {
+                write!(f, "raw: offset {offset} of object {object:#x} ({type_name}) is not a pointer word in its type's bitmap")
+            }
             RawError::ValueNotAnObject(v) => write!(f, "raw: storing {v:#x}, which is neither 0 nor a live heap object"),
         }
     }

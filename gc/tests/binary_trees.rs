@@ -100,7 +100,11 @@ fn reset_peak_rss() -> bool {
 #[test]
 fn expected_output_formula_matches_the_known_text() {
     assert_eq!(expected_output(N), EXPECTED_16);
-    assert_eq!(expected_output(16), std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../benches/peers/expected/w2_binarytrees-16.txt")).unwrap_or_else(|_| EXPECTED_16.to_string()));
+    assert_eq!(
+        expected_output(16),
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../benches/peers/expected/w2_binarytrees-16.txt"))
+            .unwrap_or_else(|_| EXPECTED_16.to_string())
+    );
 }
 
 #[test]

@@ -67,10 +67,5 @@ fn a_gc_captured_by_a_goroutine_that_has_not_started_survives_a_collection() {
         collect();
         handles.into_iter().filter_map(|h| h.join().expect("checker panicked").err()).collect::<Vec<_>>()
     });
-    assert!(
-        failures.is_empty(),
-        "{} of 256 captured Gcs were freed before their goroutine ran:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} of 256 captured Gcs were freed before their goroutine ran:\n{}", failures.len(), failures.join("\n"));
 }

@@ -50,7 +50,9 @@ fn allocation_beyond_the_limit_fails_then_recovers() {
         assert!(filled * 1024 >= LIMIT / 2, "only {filled} KiB allocated before {err:?}");
         let msg = err.to_string();
         assert!(
-            msg.starts_with(&format!("allocating {requested} bytes would exceed the memory limit: {in_use} bytes in use after a full collection, limit {LIMIT}")),
+            msg.starts_with(&format!(
+                "allocating {requested} bytes would exceed the memory limit: {in_use} bytes in use after a full collection, limit {LIMIT}"
+            )),
             "{msg}"
         );
         assert!(msg.contains("TRICOLOR_MEMORY_LIMIT"), "{msg}");

@@ -62,11 +62,7 @@ fn raw_calls_on_addresses_outside_the_heap_name_the_address() {
             let want = RawError::NotAnObject(addr);
             assert_eq!(raw::write_ptr(addr, 0, 0), Err(want.clone()), "write_ptr to {what}");
             assert_eq!(raw::read_ptr(addr, 0), Err(want.clone()), "read_ptr of {what}");
-            assert_eq!(
-                want.to_string(),
-                format!("raw: {addr:#x} is not the payload of a live heap object"),
-                "{what}"
-            );
+            assert_eq!(want.to_string(), format!("raw: {addr:#x} is not the payload of a live heap object"), "{what}");
         }
         for (what, addr) in &cases[..4] {
             assert!(raw::object_info(*addr).is_none(), "object_info({what}) should be None");
@@ -280,7 +276,8 @@ fn collect_inside_blocking_panics_naming_collect_and_blocking() {
     let (status, out) = run_child("child_collect_inside_blocking", &[], Duration::from_secs(60));
     let status = status.unwrap_or_else(|| panic!("collect() inside blocking hung (killed after 60 s):\n{out}"));
     assert!(status.success(), "the child failed:\n{out}");
-    let msg = out.lines().find_map(|l| l.split_once("collect inside blocking: ").map(|(_, m)| m)).unwrap_or_else(|| panic!("no message:\n{out}"));
+    let msg =
+        out.lines().find_map(|l| l.split_once("collect inside blocking: ").map(|(_, m)| m)).unwrap_or_else(|| panic!("no message:\n{out}"));
     assert!(msg.contains("inside blocking(..)"), "{msg}");
     assert!(msg.starts_with("collect"), "the panic should name the API called, collect(): {msg}");
 }

@@ -93,13 +93,7 @@ fn name(id: u64) -> String {
 
 fn new_node(id: u64, first: Option<Gc<Node>>) -> Gc<Node> {
     let name = GcStr::new(&name(id));
-    Gc::new(Node {
-        id,
-        canary: canary(id),
-        edges: [GcCell::new(first), GcCell::new(None), GcCell::new(None)],
-        name,
-        payload: payload(id),
-    })
+    Gc::new(Node { id, canary: canary(id), edges: [GcCell::new(first), GcCell::new(None), GcCell::new(None)], name, payload: payload(id) })
 }
 
 /// Checks, through the raw API (so a collector bug reads as an error, not as undefined
@@ -596,8 +590,7 @@ fn run_case(c: &Case) -> Result<(), String> {
         // keeps conservative retention at the end small.
         let r = go(move || {
             let mut m = Model::default();
-            let r = catch_unwind(AssertUnwindSafe(|| m.run(&ops)))
-                .unwrap_or_else(|p| Err(format!("panicked: {}", panic_text(&p))));
+            let r = catch_unwind(AssertUnwindSafe(|| m.run(&ops))).unwrap_or_else(|p| Err(format!("panicked: {}", panic_text(&p))));
             // After a failure the nodes may be corrupt: only release and drop.
             let cut = r.is_ok();
             let t = catch_unwind(AssertUnwindSafe(|| m.teardown(cut)))

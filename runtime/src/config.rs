@@ -85,10 +85,9 @@ impl fmt::Display for BuildError {
             BuildError::ZeroProcs => {
                 write!(f, "Runtime::builder().procs(0): a runtime needs at least one P")
             }
-            BuildError::TooManyProcs { requested } => write!(
-                f,
-                "Runtime::builder().procs({requested}): at most {MAX_PROCS} Ps are supported"
-            ),
+            BuildError::TooManyProcs { requested } => {
+                write!(f, "Runtime::builder().procs({requested}): at most {MAX_PROCS} Ps are supported")
+            }
             BuildError::StackTooSmall { requested } => write!(
                 f,
                 "Runtime::builder().stack_size({requested}): goroutine stacks must be at least \
@@ -236,11 +235,7 @@ fn env_usize(var: &'static str) -> Result<Option<usize>, BuildError> {
         Some(n) => (n, 1 << 30),
         None => (t.as_str(), 1),
     };
-    num.parse::<usize>()
-        .ok()
-        .and_then(|n| n.checked_mul(mul))
-        .map(Some)
-        .ok_or(BuildError::BadEnv { var, value })
+    num.parse::<usize>().ok().and_then(|n| n.checked_mul(mul)).map(Some).ok_or(BuildError::BadEnv { var, value })
 }
 
 #[cfg(all(test, not(loom)))]

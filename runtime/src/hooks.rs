@@ -26,9 +26,7 @@ pub enum NoProc {
 impl std::fmt::Display for NoProc {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
-            NoProc::NotGoroutine => {
-                "called from a thread that is not running a goroutine; enter the runtime with block_on"
-            }
+            NoProc::NotGoroutine => "called from a thread that is not running a goroutine; enter the runtime with block_on",
             NoProc::InBlocking => {
                 "called inside blocking(..), whose goroutine has handed off its P; allocate before or after the blocking call"
             }

@@ -75,11 +75,7 @@ unsafe impl Send for P {}
 
 impl std::fmt::Debug for P {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("P")
-            .field("id", &self.id)
-            .field("status", &self.status())
-            .field("runq", &self.runq)
-            .finish_non_exhaustive()
+        f.debug_struct("P").field("id", &self.id).field("status", &self.status()).field("runq", &self.runq).finish_non_exhaustive()
     }
 }
 
@@ -110,9 +106,7 @@ impl P {
 
     /// CAS `from → to`; false if the status was something else.
     pub(crate) fn cas_status(&self, from: PStatus, to: PStatus) -> bool {
-        self.status
-            .compare_exchange(from as u32, to as u32, Ordering::AcqRel, Ordering::Acquire)
-            .is_ok()
+        self.status.compare_exchange(from as u32, to as u32, Ordering::AcqRel, Ordering::Acquire).is_ok()
     }
 
     /// Runs `f` on the owner-only fields.

@@ -133,7 +133,9 @@ impl SuspendedG {
     pub fn pending_body(&self) -> Option<(usize, usize)> {
         // SAFETY: the scan bit freezes the G; only its owner takes `entry`, which it cannot do
         // while frozen.
-        self.g.entry.with(|e| unsafe { (*e).as_ref() }.map(|a| (std::sync::Arc::as_ptr(a) as *const u8 as usize, std::mem::size_of_val(&**a))))
+        self.g
+            .entry
+            .with(|e| unsafe { (*e).as_ref() }.map(|a| (std::sync::Arc::as_ptr(a) as *const u8 as usize, std::mem::size_of_val(&**a))))
     }
 }
 

@@ -219,8 +219,7 @@ impl WorldStopped {
         // SAFETY: erasing the lifetime is sound because we wait below until every job has run
         // (remaining == 0) before `f` goes out of scope; no job touches `f` afterwards.
         let f_static: *const (dyn Fn(ProcId) + Sync + 'static) = unsafe { std::mem::transmute(f as *const (dyn Fn(ProcId) + Sync)) };
-        let jobs: Vec<StwJob> =
-            (0..n).filter(|&p| p != own).map(|p| StwJob { f: f_static, p, shared: &shared }).collect();
+        let jobs: Vec<StwJob> = (0..n).filter(|&p| p != own).map(|p| StwJob { f: f_static, p, shared: &shared }).collect();
         s.job_note.clear();
         for job in &jobs {
             let job = job as *const StwJob as *mut StwJob;

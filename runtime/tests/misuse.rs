@@ -31,16 +31,16 @@ fn runtime_calls_off_a_goroutine_panic_with_the_call_name() {
         ("yield_now", std::panic::catch_unwind(yield_now)),
         ("sleep", std::panic::catch_unwind(|| sleep(Duration::from_millis(1)))),
         ("blocking", std::panic::catch_unwind(|| blocking(|| ()))),
-        ("current_id", std::panic::catch_unwind(|| {
-            current_id();
-        })),
+        (
+            "current_id",
+            std::panic::catch_unwind(|| {
+                current_id();
+            }),
+        ),
         ("stop_the_world", std::panic::catch_unwind(|| drop(stop_the_world()))),
     ] {
         let msg = panic_message(r);
-        assert!(
-            msg.starts_with(name) && msg.contains("not running a goroutine") && msg.contains("block_on"),
-            "{name}: {msg}"
-        );
+        assert!(msg.starts_with(name) && msg.contains("not running a goroutine") && msg.contains("block_on"), "{name}: {msg}");
     }
 }
 

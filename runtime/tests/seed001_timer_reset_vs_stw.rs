@@ -67,11 +67,7 @@ fn timers_reset_every_microsecond_while_the_world_stops_in_a_loop() {
         let mut last = (0, 0, 0);
         for w in 0..windows {
             sleep(Duration::from_millis(100));
-            let now = (
-                r[0].load(Ordering::Relaxed),
-                r[1].load(Ordering::Relaxed),
-                st.load(Ordering::Relaxed),
-            );
+            let now = (r[0].load(Ordering::Relaxed), r[1].load(Ordering::Relaxed), st.load(Ordering::Relaxed));
             assert!(
                 now.0 > last.0 && now.1 > last.1 && now.2 > last.2,
                 "no progress in window {w}: {last:?} -> {now:?}\n{}",

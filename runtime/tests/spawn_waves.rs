@@ -7,11 +7,7 @@ use tricolor_runtime::*;
 
 fn rss_kib() -> u64 {
     let s = std::fs::read_to_string("/proc/self/status").unwrap();
-    s.lines()
-        .find(|l| l.starts_with("VmRSS:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0)
+    s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse().ok()).unwrap_or(0)
 }
 
 #[test]
@@ -42,8 +38,5 @@ fn million_goroutines_in_waves_of_ten_thousand() {
     assert_eq!(ran.load(Ordering::Relaxed), WAVE * WAVES);
     // Stacks are reused: after the first wave, memory must not keep growing with each wave.
     let rss_end = rss_kib();
-    assert!(
-        rss_end < rss_after_first + 64 * 1024,
-        "RSS grew from {rss_after_first} KiB after one wave to {rss_end} KiB after {WAVES}"
-    );
+    assert!(rss_end < rss_after_first + 64 * 1024, "RSS grew from {rss_after_first} KiB after one wave to {rss_end} KiB after {WAVES}");
 }

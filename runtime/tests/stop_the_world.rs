@@ -139,10 +139,14 @@ fn goroutines_blocked_during_the_stop_resume_afterwards() {
     let done = watchdog("blocking resume", Duration::from_secs(60));
     block_on(|| {
         let hs: Vec<_> = (0..8)
-            .map(|i| go(move || blocking(move || {
-                std::thread::sleep(Duration::from_millis(30));
-                i
-            })))
+            .map(|i| {
+                go(move || {
+                    blocking(move || {
+                        std::thread::sleep(Duration::from_millis(30));
+                        i
+                    })
+                })
+            })
             .collect();
         sleep(Duration::from_millis(5));
         {

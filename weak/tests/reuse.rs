@@ -55,4 +55,3 @@ fn a_new_object_at_a_dead_objects_address_gets_a_new_handle() {
         assert_ne!(Pointer::new(&o), weak[i], "a new object at a reused address must get a new handle");
     });
 }
-

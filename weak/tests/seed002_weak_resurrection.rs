@@ -39,7 +39,10 @@ fn obj(id: u64) -> Gc<Obj> {
 
 fn check(o: &Obj) -> Result<(), String> {
     if o.canary != canary(o.id) || o.payload != [o.id; 4] {
-        return Err(format!("upgraded object {:#x} is corrupt: id {} canary {:#x} payload {:?}", o as *const Obj as usize, o.id, o.canary, o.payload));
+        return Err(format!(
+            "upgraded object {:#x} is corrupt: id {} canary {:#x} payload {:?}",
+            o as *const Obj as usize, o.id, o.canary, o.payload
+        ));
     }
     Ok(())
 }
@@ -80,7 +83,13 @@ fn upgrades_never_see_a_dead_object_while_objects_churn_and_collections_run() {
             while !f.load(Ordering::Relaxed) {
                 if std::env::var_os("SEED002_PROGRESS").is_some() && t.elapsed().as_millis() % 2000 < 50 {
                     // Debugging aid: progress counters and the scheduler state every 2 s.
-                    eprintln!("progress: upgrades {} churned {} cycles {}\n{}", u.load(Ordering::Relaxed), ch.load(Ordering::Relaxed), cy.load(Ordering::Relaxed), tricolor_runtime::debug::sched_dump());
+                    eprintln!(
+                        "progress: upgrades {} churned {} cycles {}\n{}",
+                        u.load(Ordering::Relaxed),
+                        ch.load(Ordering::Relaxed),
+                        cy.load(Ordering::Relaxed),
+                        tricolor_runtime::debug::sched_dump()
+                    );
                 }
                 if t.elapsed() > limit {
                     eprintln!("seed002: hang after {limit:?}\n{}", tricolor_runtime::debug::sched_dump());

@@ -35,7 +35,14 @@ fn cores() -> usize {
 }
 
 fn parse(mut args: impl Iterator<Item = String>) -> Opts {
-    let mut o = Opts { minutes: None, rounds: 1, secs: 5.0, procs: 2 * cores(), hogs: cores(), scenarios: SCENARIOS.iter().map(|s| s.to_string()).collect() };
+    let mut o = Opts {
+        minutes: None,
+        rounds: 1,
+        secs: 5.0,
+        procs: 2 * cores(),
+        hogs: cores(),
+        scenarios: SCENARIOS.iter().map(|s| s.to_string()).collect(),
+    };
     let bad = |a: &str, v: &str| -> ! { panic!("w12: {a} wants a number, got {v:?}") };
     while let Some(a) = args.next() {
         let v = args.next().unwrap_or_default();
@@ -97,9 +104,8 @@ struct Tally {
 
 fn drive(o: Opts) {
     let exe = std::env::current_exe().expect("w12: own path");
-    let hogs: Vec<Child> = (0..o.hogs)
-        .map(|_| Command::new(&exe).arg("hog").stdout(Stdio::null()).spawn().expect("w12: start a hog"))
-        .collect();
+    let hogs: Vec<Child> =
+        (0..o.hogs).map(|_| Command::new(&exe).arg("hog").stdout(Stdio::null()).spawn().expect("w12: start a hog")).collect();
     eprintln!(
         "w12: scenarios {:?}, {} s each, {} procs on {} cores, {} hogs, checkmark+poisonfree; {}",
         o.scenarios,

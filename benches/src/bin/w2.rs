@@ -17,9 +17,7 @@ fn main() {
     for a in std::env::args().skip(1) {
         match a.as_str() {
             "--quick" | "-quick" => n = w2::QUICK_N,
-            other => {
-                n = other.parse().unwrap_or_else(|_| panic!("w2: N must be a number, got {other:?}; usage: w2 [--quick] [N]"))
-            }
+            other => n = other.parse().unwrap_or_else(|_| panic!("w2: N must be a number, got {other:?}; usage: w2 [--quick] [N]")),
         }
     }
     let rt = Runtime::global();

@@ -52,12 +52,7 @@ fn main() {
     let rt = Runtime::global();
     // `run.sh` checks this line against the procs it asked for.
     println!("procs {}", rt.config().procs);
-    println!(
-        "info w5 tricolor n={N} hot={} walk_passes={} set={SET} seconds={}",
-        a.hot,
-        a.passes,
-        a.duration.as_secs_f64()
-    );
+    println!("info w5 tricolor n={N} hot={} walk_passes={} set={SET} seconds={}", a.hot, a.passes, a.duration.as_secs_f64());
     rt.block_on(move || {
         let p = phases_1_to_3(N, a.hot, a.passes);
         println!("info alloc of {N} objects and weak slots (untimed): {} ms", p.alloc.as_millis());

@@ -39,10 +39,7 @@ pub(crate) fn container(attrs: &[Attribute]) -> syn::Result<Container> {
                 out.krate = Some(path);
                 Ok(())
             } else {
-                let key = meta
-                    .path
-                    .get_ident()
-                    .map_or_else(|| "this key".to_owned(), |i| format!("`{i}`"));
+                let key = meta.path.get_ident().map_or_else(|| "this key".to_owned(), |i| format!("`{i}`"));
                 Err(meta.error(format!(
                     "unknown #[trace(...)] key {key}: the only key is `crate = \"path::to::gc\"`; \
                      #[derive(Trace)] has no skip or ignore option, because a Gc pointer that is \
@@ -77,11 +74,7 @@ pub(crate) fn reject_packed(attrs: &[Attribute]) -> syn::Result<()> {
         let Ok(list) = attr.meta.require_list() else {
             continue;
         };
-        let packed = list
-            .tokens
-            .clone()
-            .into_iter()
-            .any(|t| matches!(t, proc_macro2::TokenTree::Ident(ref i) if i == "packed"));
+        let packed = list.tokens.clone().into_iter().any(|t| matches!(t, proc_macro2::TokenTree::Ident(ref i) if i == "packed"));
         if packed {
             return Err(syn::Error::new_spanned(
                 attr,

@@ -34,25 +34,13 @@ pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
     let tracer = Ident::new("__tricolor_tracer", Span::call_site());
     match &input.data {
         Data::Struct(s) => {
-            arms.push(arm(
-                quote!(Self),
-                &s.fields,
-                &gc,
-                &tracer,
-                &mut field_types,
-            )?);
+            arms.push(arm(quote!(Self), &s.fields, &gc, &tracer, &mut field_types)?);
         }
         Data::Enum(e) => {
             for v in &e.variants {
                 attr::reject_on_member(&v.attrs, "variant")?;
                 let name = &v.ident;
-                arms.push(arm(
-                    quote!(Self::#name),
-                    &v.fields,
-                    &gc,
-                    &tracer,
-                    &mut field_types,
-                )?);
+                arms.push(arm(quote!(Self::#name), &v.fields, &gc, &tracer, &mut field_types)?);
             }
         }
         Data::Union(_) => unreachable!("unions were rejected above"),
@@ -75,18 +63,14 @@ pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
     let mut generics = input.generics.clone();
     let where_clause = generics.make_where_clause();
     for ty in distinct.iter().filter(|ty| params.needs_bound(ty)) {
-        where_clause
-            .predicates
-            .push(syn::parse_quote_spanned!(at(ty)=> #ty: #gc::Trace));
+        where_clause.predicates.push(syn::parse_quote_spanned!(at(ty)=> #ty: #gc::Trace));
     }
     let (impl_generics, ty_generics, where_clause) = generics.split_for_impl();
 
     let no_trace = if distinct.is_empty() {
         quote!(true)
     } else {
-        let terms = distinct
-            .iter()
-            .map(|ty| quote_spanned!(at(ty)=> <#ty as #gc::Trace>::NO_TRACE));
+        let terms = distinct.iter().map(|ty| quote_spanned!(at(ty)=> <#ty as #gc::Trace>::NO_TRACE));
         quote!(#(#terms)&&*)
     };
     let body = if arms.is_empty() {
@@ -137,13 +121,7 @@ pub(crate) fn derive(input: &DeriveInput) -> syn::Result<TokenStream> {
 
 /// One `match` arm: `path { field: __tricolor_field_N, .. } => { Trace::trace(..); .. }`, with
 /// the field types appended to `types`.
-fn arm<'a>(
-    path: TokenStream,
-    fields: &'a Fields,
-    gc: &TokenStream,
-    tracer: &Ident,
-    types: &mut Vec<&'a Type>,
-) -> syn::Result<TokenStream> {
+fn arm<'a>(path: TokenStream, fields: &'a Fields, gc: &TokenStream, tracer: &Ident, types: &mut Vec<&'a Type>) -> syn::Result<TokenStream> {
     let mut binds = Vec::new();
     let mut calls = Vec::new();
     for (i, f) in fields.iter().enumerate() {
@@ -187,11 +165,7 @@ impl Params {
         let g = &input.generics;
         Params {
             own: [input.ident.clone(), Ident::new("Self", Span::call_site())],
-            idents: g
-                .type_params()
-                .map(|p| p.ident.clone())
-                .chain(g.const_params().map(|p| p.ident.clone()))
-                .collect(),
+            idents: g.type_params().map(|p| p.ident.clone()).chain(g.const_params().map(|p| p.ident.clone())).collect(),
             lifetimes: g.lifetimes().map(|l| l.lifetime.ident.clone()).collect(),
         }
     }

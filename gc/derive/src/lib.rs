@@ -157,7 +157,5 @@ mod tests;
 #[proc_macro_derive(Trace, attributes(trace))]
 pub fn derive_trace(input: TokenStream) -> TokenStream {
     let input = parse_macro_input!(input as DeriveInput);
-    expand::derive(&input)
-        .unwrap_or_else(|e| e.to_compile_error())
-        .into()
+    expand::derive(&input).unwrap_or_else(|e| e.to_compile_error()).into()
 }

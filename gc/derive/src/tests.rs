@@ -25,10 +25,7 @@ fn named_struct_traces_every_field_in_order() {
         #[trace(crate = "::tricolor_gc")]
         struct Node { key: u64, left: Option<Gc<Node>>, right: Option<Gc<Node>> }
     });
-    assert!(
-        out.contains("unsafe impl :: tricolor_gc :: Trace for Node"),
-        "{out}"
-    );
+    assert!(out.contains("unsafe impl :: tricolor_gc :: Trace for Node"), "{out}");
     // No type parameters: no `where` bounds (concrete fields are checked in the body).
     assert!(!out.contains("where"), "{out}");
     // Each distinct type once in NO_TRACE.
@@ -43,10 +40,7 @@ fn named_struct_traces_every_field_in_order() {
     let left = out.find("__tricolor_field_1 , __tricolor_tracer").unwrap();
     let right = out.find("__tricolor_field_2 , __tricolor_tracer").unwrap();
     assert!(key < left && left < right, "{out}");
-    assert!(
-        out.contains("if ! < Self as :: tricolor_gc :: Trace > :: NO_TRACE"),
-        "{out}"
-    );
+    assert!(out.contains("if ! < Self as :: tricolor_gc :: Trace > :: NO_TRACE"), "{out}");
 }
 
 #[test]
@@ -63,10 +57,7 @@ fn generic_enum_bounds_the_field_types_that_mention_parameters() {
         "{out}"
     );
     assert!(out.contains("Self :: Leaf => { }"), "{out}");
-    assert!(
-        out.contains("Self :: One (__tricolor_field_0 , __tricolor_field_1) =>"),
-        "{out}"
-    );
+    assert!(out.contains("Self :: One (__tricolor_field_0 , __tricolor_field_1) =>"), "{out}");
     let branch = "Self :: Branch { key : __tricolor_field_0 , kids : __tricolor_field_1 }";
     assert!(out.contains(branch), "{out}");
 }
@@ -111,19 +102,13 @@ fn bare_path_override_and_existing_where_clause() {
         #[trace(crate = crate::gc)]
         struct W<T> where T: Copy { t: T }
     });
-    assert!(
-        out.contains("where T : Copy , T : crate :: gc :: Trace"),
-        "{out}"
-    );
+    assert!(out.contains("where T : Copy , T : crate :: gc :: Trace"), "{out}");
 }
 
 #[test]
 fn refusals() {
     let e = error(parse_quote!(union U { a: usize, b: u64 }));
-    assert!(
-        e.contains("unions cannot be traced") && e.contains("raw API"),
-        "{e}"
-    );
+    assert!(e.contains("unions cannot be traced") && e.contains("raw API"), "{e}");
     let e = error(parse_quote!(
         #[trace(skip)]
         struct S {

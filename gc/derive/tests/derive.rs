@@ -56,11 +56,7 @@ struct Tuple(u32, Gc<Leaf>);
 enum Shape {
     Empty,
     One(Gc<Leaf>),
-    Two {
-        a: Gc<Leaf>,
-        k: u32,
-        b: Option<Gc<Leaf>>,
-    },
+    Two { a: Gc<Leaf>, k: u32, b: Option<Gc<Leaf>> },
 }
 
 #[derive(Trace)]
@@ -139,62 +135,26 @@ fn build(n: u64) -> Built {
     let mut next = None;
     for i in 0..n {
         let mut l = |k: u64| leaf(i * 100 + k, &mut traced);
-        let named = Named {
-            first: l(1),
-            n: 7,
-            second: Some(l(2)),
-            pair: [l(3), l(4)],
-            tup: (9, l(5)),
-            cell: GcCell::new(Some(l(6))),
-        };
+        let named = Named { first: l(1), n: 7, second: Some(l(2)), pair: [l(3), l(4)], tup: (9, l(5)), cell: GcCell::new(Some(l(6))) };
         let tuple = Tuple(0, l(7));
-        let shapes = [
-            Shape::Empty,
-            Shape::One(l(8)),
-            Shape::Two {
-                a: l(9),
-                k: 0,
-                b: Some(l(10)),
-            },
-        ];
-        let wrapped = Wrap {
-            inner: l(11),
-            tag: 0,
-        };
+        let shapes = [Shape::Empty, Shape::One(l(8)), Shape::Two { a: l(9), k: 0, b: Some(l(10)) }];
+        let wrapped = Wrap { inner: l(11), tag: 0 };
         let either = Either::R { b: l(12) };
         let hidden_leaves = [0, 1, 2, 3].map(|_| {
             let g = Gc::new(Leaf { v: u64::MAX });
             hidden.push(g.addr() ^ MASK);
             Hidden { addr: g.addr() }
         });
-        let node = Gc::new(Outer {
-            named,
-            tuple,
-            shapes,
-            wrapped,
-            either,
-            hidden: hidden_leaves,
-            next,
-        });
+        let node = Gc::new(Outer { named, tuple, shapes, wrapped, either, hidden: hidden_leaves, next });
         next = Some(node);
     }
-    Built {
-        root: Root::new(next.expect("n > 0")),
-        traced,
-        hidden,
-    }
+    Built { root: Root::new(next.expect("n > 0")), traced, hidden }
 }
 
 /// Reads every leaf back through the root, in field order.
 fn walk(o: &Outer, out: &mut Vec<u64>) {
     let n = &o.named;
-    out.extend([
-        n.first.v,
-        n.second.expect("second").v,
-        n.pair[0].v,
-        n.pair[1].v,
-        n.tup.1.v,
-    ]);
+    out.extend([n.first.v, n.second.expect("second").v, n.pair[0].v, n.pair[1].v, n.tup.1.v]);
     out.push(n.cell.get().expect("cell").v);
     out.push(o.tuple.1.v);
     for s in &o.shapes {
@@ -225,10 +185,7 @@ fn derived_fields_keep_their_targets_alive_and_untraced_words_do_not() {
         // Every leaf reachable through a derived field survived, with its contents.
         for &(masked, v) in &built.traced {
             let info = raw::object_info(masked ^ MASK);
-            assert!(
-                info.is_some(),
-                "leaf {v} reachable through a derived field was freed"
-            );
+            assert!(info.is_some(), "leaf {v} reachable through a derived field was freed");
         }
         let mut seen = Vec::new();
         walk(&built.root, &mut seen);
@@ -239,15 +196,8 @@ fn derived_fields_keep_their_targets_alive_and_untraced_words_do_not() {
 
         // Leaves reachable only through `Hidden::addr` were freed: the derive traced no
         // `usize`. Conservative stack scanning may keep a stray one alive, so allow a few.
-        let freed = built
-            .hidden
-            .iter()
-            .filter(|&&m| raw::object_info(m ^ MASK).is_none())
-            .count();
+        let freed = built.hidden.iter().filter(|&&m| raw::object_info(m ^ MASK).is_none()).count();
         let total = built.hidden.len();
-        assert!(
-            freed * 4 >= total * 3,
-            "only {freed} of {total} untraced leaves were freed"
-        );
+        assert!(freed * 4 >= total * 3, "only {freed} of {total} untraced leaves were freed");
     });
 }

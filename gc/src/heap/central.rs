@@ -27,7 +27,6 @@ pub(crate) struct Central {
     lists: Mutex<Lists>,
 }
 
-
 impl Central {
     pub(crate) fn new(spc: SpanClass) -> Central {
         Central { spc, lists: Mutex::new(Lists::default()) }

@@ -45,7 +45,11 @@ impl ExtentTree {
     }
 
     fn max_of(&self, t: u32) -> usize {
-        if t == NIL { 0 } else { self.node(t).max }
+        if t == NIL {
+            0
+        } else {
+            self.node(t).max
+        }
     }
 
     /// Recomputes `t.max` from its children.

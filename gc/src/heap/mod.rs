@@ -10,9 +10,9 @@
 
 pub(crate) mod arena;
 mod cache;
-mod extents;
 pub(crate) mod central;
 pub(crate) mod class;
+mod extents;
 mod os;
 pub(crate) mod pages;
 mod pool;
@@ -138,7 +138,12 @@ impl Heap {
     pub(crate) fn new(reserve: usize, procs: usize) -> std::io::Result<Heap> {
         Ok(Heap {
             arena: Arena::new(reserve)?,
-            locked: Mutex::new(HeapLocked { pages: PageAlloc::new(), committed: 0, pool: SpanPool::default(), large: [Vec::new(), Vec::new()] }),
+            locked: Mutex::new(HeapLocked {
+                pages: PageAlloc::new(),
+                committed: 0,
+                pool: SpanPool::default(),
+                large: [Vec::new(), Vec::new()],
+            }),
             central: (0..NUM_SPAN_CLASSES).map(|i| Central::new(SpanClass(i as u8))).collect(),
             caches: (0..procs).map(|_| CacheCell::new()).collect(),
             sweepgen: AtomicU32::new(2),
@@ -236,7 +241,10 @@ impl Heap {
                 let s = self.refill(c, spc)?;
                 match s.next_free() {
                     Some(i) => (s, i),
-                    None => tricolor_runtime::throw!("gc: refilled span has no free slot: {s:?} freeindex {}", s.freeindex.load(Ordering::Relaxed)),
+                    None => tricolor_runtime::throw!(
+                        "gc: refilled span has no free slot: {s:?} freeindex {}",
+                        s.freeindex.load(Ordering::Relaxed)
+                    ),
                 }
             }
         };
@@ -416,7 +424,6 @@ impl Heap {
     pub(crate) fn committed(&self) -> usize {
         self.locked.lock().committed
     }
-
 }
 
 /// Zeroes a free slot we just took. Small slots with word stores (no memset call).

@@ -51,9 +51,9 @@
 //! fragmented segments, 1-8 page requests, best of 5 on a shared 2-core machine): alloc
 //! ≈ 210 ns, free ≈ 340 ns (test `timing`).
 
+use super::extents::ExtentTree;
 use std::cmp::{max, min};
 use std::collections::BTreeMap;
-use super::extents::ExtentTree;
 
 /// A run handed out by [`PageAlloc::alloc`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -475,7 +475,10 @@ mod tests {
         Used,
         Scav,
         /// `run` mirrors the segment epoch (max over merges); `own` is when the page was freed.
-        Dirty { run: u64, own: u64 },
+        Dirty {
+            run: u64,
+            own: u64,
+        },
     }
 
     struct Rng(u64);

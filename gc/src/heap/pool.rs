@@ -26,5 +26,4 @@ impl SpanPool {
     pub(crate) fn put(&mut self, s: &'static Span) {
         self.free.push(s);
     }
-
 }

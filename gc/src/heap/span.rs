@@ -280,8 +280,7 @@ impl Span {
     /// it, the alloc bits from the last sweep say.
     #[inline]
     pub(crate) fn is_allocated(&self, i: usize) -> bool {
-        i < self.freeindex.load(Ordering::Relaxed) as usize
-            || self.alloc_bits[i / 64].load(Ordering::Relaxed) >> (i % 64) & 1 == 1
+        i < self.freeindex.load(Ordering::Relaxed) as usize || self.alloc_bits[i / 64].load(Ordering::Relaxed) >> (i % 64) & 1 == 1
     }
 
     /// Sets slot `i`'s mark bit; returns whether it was clear before.

@@ -101,7 +101,9 @@ impl Marker {
         self.aborted.store(false, Ordering::Relaxed);
         let stack_bytes = AtomicUsize::new(0);
         // Step 2.
-        let own = tricolor_runtime::hooks::current_proc(&tricolor_runtime::NoPreempt::new()).unwrap_or_else(|e| tricolor_runtime::throw!("gc: stopper without a P: {e}")).0;
+        let own = tricolor_runtime::hooks::current_proc(&tricolor_runtime::NoPreempt::new())
+            .unwrap_or_else(|e| tricolor_runtime::throw!("gc: stopper without a P: {e}"))
+            .0;
         {
             let mut wk = workers[own].lock();
             with_current_stack(|regs, sp, hi| {
@@ -206,10 +208,7 @@ fn scan_root(c: &'static crate::collector::Collector, wk: &mut Worker, job: &Roo
                     return;
                 }
                 Suspend::Dead => return,
-                Suspend::Running => panic!(
-                    "gc: goroutine {} is running while the world is stopped (only the stopper may run)",
-                    g.id()
-                ),
+                Suspend::Running => panic!("gc: goroutine {} is running while the world is stopped (only the stopper may run)", g.id()),
                 Suspend::Retry => std::hint::spin_loop(),
             }
         },

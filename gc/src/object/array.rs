@@ -55,13 +55,13 @@ impl<T: Trace> GcArray<T> {
     /// As `from_fn`, reporting allocation failure as a value.
     pub fn try_from_fn(len: usize, mut f: impl FnMut(usize) -> T) -> Result<GcArray<T>, AllocError> {
         const {
-            assert!(
-                !std::mem::needs_drop::<T>(),
-                "GcArray<T> cannot hold a type with drop glue: the collector never runs destructors"
-            );
+            assert!(!std::mem::needs_drop::<T>(), "GcArray<T> cannot hold a type with drop glue: the collector never runs destructors");
             assert!(std::mem::align_of::<T>() <= 8, "GcArray<T>: elements aligned above 8 bytes are not supported");
         }
-        let bytes = len.checked_mul(std::mem::size_of::<T>()).and_then(|b| b.checked_add(8)).ok_or(AllocError::TooLarge { requested: usize::MAX })?;
+        let bytes = len
+            .checked_mul(std::mem::size_of::<T>())
+            .and_then(|b| b.checked_add(8))
+            .ok_or(AllocError::TooLarge { requested: usize::MAX })?;
         let c = crate::collector::collector();
         let (payload, gc_due) = c.alloc_deferred(T::ARRAY_INFO, bytes, T::NO_TRACE)?;
         // The length word always counts the initialised prefix: element i is written, then the
@@ -198,4 +198,3 @@ unsafe impl Trace for GcStr {
         t.edge(self.addr())
     }
 }
-

@@ -81,7 +81,8 @@ impl<T: Trace> Gc<T> {
         // bytes, reachable only through this local (kept on our stack until the collection
         // below has looked at it).
         unsafe { std::ptr::write(addr as *mut T, value) };
-        let g = Gc { ptr: NonNull::new(addr as *mut T).unwrap_or_else(|| tricolor_runtime::throw!("gc: null payload")), _marker: PhantomData };
+        let g =
+            Gc { ptr: NonNull::new(addr as *mut T).unwrap_or_else(|| tricolor_runtime::throw!("gc: null payload")), _marker: PhantomData };
         if gc_due {
             c.maybe_collect(&g);
         }

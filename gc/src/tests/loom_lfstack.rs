@@ -63,8 +63,8 @@ fn aba_pop_push_pop_is_rejected() {
             loom::thread::spawn(move || {
                 let x = s.pop();
                 let y = s.pop();
-                // SAFETY: we popped it, so we own it again.
                 if !x.is_null() {
+                    // SAFETY: we popped it, so we own it again.
                     unsafe { s.push(x) };
                 }
                 y

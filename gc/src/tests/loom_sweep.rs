@@ -53,9 +53,7 @@ impl MHeap {
         let swept = self.swept.lock().unwrap();
         for (i, s) in self.spans.iter().enumerate() {
             assert_eq!(s.gen.load(Ordering::Relaxed), H, "span {i} not swept");
-            let places = s.freed.load(Ordering::Relaxed) as usize
-                + swept.iter().filter(|&&x| x == i).count()
-                + (held == Some(i)) as usize;
+            let places = s.freed.load(Ordering::Relaxed) as usize + swept.iter().filter(|&&x| x == i).count() + (held == Some(i)) as usize;
             assert_eq!(places, 1, "span {i} is in {places} places (freed, swept list, held)");
         }
     }
@@ -288,4 +286,3 @@ fn old_protocol_hands_a_span_mid_sweep_to_the_allocator() {
         alloc.join().unwrap();
     });
 }
-

@@ -2,6 +2,6 @@
 #[cfg(loom)]
 mod loom_lfstack;
 #[cfg(loom)]
-mod loom_weak;
-#[cfg(loom)]
 mod loom_sweep;
+#[cfg(loom)]
+mod loom_weak;

@@ -16,10 +16,7 @@ mod aarch64;
 #[cfg(all(target_arch = "aarch64", target_os = "linux"))]
 use aarch64 as imp;
 
-#[cfg(not(any(
-    all(target_arch = "x86_64", target_os = "linux"),
-    all(target_arch = "aarch64", target_os = "linux")
-)))]
+#[cfg(not(any(all(target_arch = "x86_64", target_os = "linux"), all(target_arch = "aarch64", target_os = "linux"))))]
 compile_error!(
     "tricolor-runtime supports x86_64 Linux and aarch64 Linux only: its context switch is \
      hand-written assembly and its stacks, futexes and signals are Linux's"

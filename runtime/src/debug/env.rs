@@ -25,7 +25,5 @@ fn vars() -> &'static HashMap<String, String> {
 /// default would hide the mistake.
 pub fn debug_var(name: &str) -> Option<i64> {
     let v = vars().get(name)?;
-    Some(v.parse().unwrap_or_else(|_| {
-        panic!("TRICOLOR_DEBUG: {name}={v:?} is not an integer (expected e.g. {name}=1)")
-    }))
+    Some(v.parse().unwrap_or_else(|_| panic!("TRICOLOR_DEBUG: {name}={v:?} is not an integer (expected e.g. {name}=1)")))
 }

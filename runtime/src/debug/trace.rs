@@ -57,11 +57,7 @@ pub(crate) fn tail(n: usize) -> String {
         }
         // SAFETY: `p`/`len` come from a `&'static str` recorded above.
         let name = unsafe { std::str::from_utf8_unchecked(std::slice::from_raw_parts(p, len)) };
-        out.push_str(&format!(
-            "  #{k} m{mid} {name} {} {}\n",
-            RING[i][2].load(Ordering::Relaxed),
-            RING[i][3].load(Ordering::Relaxed)
-        ));
+        out.push_str(&format!("  #{k} m{mid} {name} {} {}\n", RING[i][2].load(Ordering::Relaxed), RING[i][3].load(Ordering::Relaxed)));
     }
     out
 }

@@ -76,9 +76,7 @@ pub(crate) fn gfget(s: &Sched, p: &P) -> Option<&'static G> {
 pub(crate) fn trim_stacks(s: &Sched) {
     let now = crate::time::nanotime();
     let last = s.last_stack_trim.load(Ordering::Relaxed);
-    if now - last < TRIM_EVERY
-        || s.last_stack_trim.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_err()
-    {
+    if now - last < TRIM_EVERY || s.last_stack_trim.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_err() {
         return;
     }
     let victims: Vec<&'static G> = {

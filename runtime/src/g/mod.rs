@@ -66,10 +66,7 @@ unsafe impl Send for G {}
 
 impl std::fmt::Debug for G {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("G")
-            .field("goid", &self.goid.load(Ordering::Relaxed))
-            .field("status", &self.status.load())
-            .finish_non_exhaustive()
+        f.debug_struct("G").field("goid", &self.goid.load(Ordering::Relaxed)).field("status", &self.status.load()).finish_non_exhaustive()
     }
 }
 
@@ -121,7 +118,6 @@ impl G {
         unsafe { std::ptr::write_bytes(lo as *mut u8, 0, hi - lo) };
         self.low_sp.store(usize::MAX, Ordering::Relaxed);
     }
-
 
     pub(crate) fn goid(&self) -> u64 {
         self.goid.load(Ordering::Relaxed)

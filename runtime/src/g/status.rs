@@ -115,12 +115,7 @@ impl GStatusCell {
         loop {
             // AcqRel: Release publishes the owner's writes (the saved context) to the next
             // owner; Acquire receives the previous owner's.
-            match self.0.compare_exchange_weak(
-                from as u32,
-                to as u32,
-                Ordering::AcqRel,
-                Ordering::Acquire,
-            ) {
+            match self.0.compare_exchange_weak(from as u32, to as u32, Ordering::AcqRel, Ordering::Acquire) {
                 Ok(_) => return,
                 Err(cur) if cur == from as u32 => continue, // spurious failure
                 Err(cur) if cur == from as u32 | SCAN => {
@@ -131,10 +126,7 @@ impl GStatusCell {
                         crate::sync::thread_yield();
                     }
                 }
-                Err(cur) => panic!(
-                    "runtime: casgstatus: bad transition {from:?} -> {to:?}: status is {:?}",
-                    StatusWord(cur)
-                ),
+                Err(cur) => panic!("runtime: casgstatus: bad transition {from:?} -> {to:?}: status is {:?}", StatusWord(cur)),
             }
         }
     }
@@ -151,12 +143,7 @@ impl GStatusCell {
             Some(s @ (GStatus::Runnable | GStatus::Waiting | GStatus::Syscall)) => {
                 // Acquire: the stack and saved context written before the G reached `s` are
                 // visible to the scanner.
-                match self.0.compare_exchange(
-                    s as u32,
-                    s as u32 | SCAN,
-                    Ordering::Acquire,
-                    Ordering::Relaxed,
-                ) {
+                match self.0.compare_exchange(s as u32, s as u32 | SCAN, Ordering::Acquire, Ordering::Relaxed) {
                     Ok(_) => ScanAttempt::Locked(s),
                     Err(_) => ScanAttempt::Retry,
                 }

@@ -105,8 +105,7 @@ impl<T: ?Sized> Mutex<T> {
     /// CAS LOCKED in if the lock is free and not reserved for a starving waiter.
     fn try_acquire(&self) -> bool {
         let s = self.state.load(Ordering::Relaxed);
-        s & (LOCKED | STARVING) == 0
-            && self.state.compare_exchange(s, s | LOCKED, Ordering::Acquire, Ordering::Relaxed).is_ok()
+        s & (LOCKED | STARVING) == 0 && self.state.compare_exchange(s, s | LOCKED, Ordering::Acquire, Ordering::Relaxed).is_ok()
     }
 
     #[cold]

@@ -24,10 +24,7 @@ pub(crate) fn page_size() -> usize {
 /// `/proc/sys/vm/max_map_count`: how many mappings the kernel allows this process (65530 by
 /// default). Each guarded goroutine stack costs two (the guard page splits its mapping).
 pub(crate) fn max_map_count() -> usize {
-    std::fs::read_to_string("/proc/sys/vm/max_map_count")
-        .ok()
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(65530)
+    std::fs::read_to_string("/proc/sys/vm/max_map_count").ok().and_then(|s| s.trim().parse().ok()).unwrap_or(65530)
 }
 
 /// One anonymous private mapping, unmapped on drop.
@@ -52,9 +49,7 @@ impl Mapping {
             flags |= libc::MAP_STACK;
         }
         // SAFETY: an anonymous mapping at an address the kernel chooses aliases nothing.
-        let p = unsafe {
-            libc::mmap(std::ptr::null_mut(), len, libc::PROT_READ | libc::PROT_WRITE, flags, -1, 0)
-        };
+        let p = unsafe { libc::mmap(std::ptr::null_mut(), len, libc::PROT_READ | libc::PROT_WRITE, flags, -1, 0) };
         if p == libc::MAP_FAILED {
             return Err(io::Error::last_os_error());
         }

@@ -71,10 +71,7 @@ mod futex_note {
         let ts;
         let tsp = match timeout {
             Some(d) => {
-                ts = libc::timespec {
-                    tv_sec: d.as_secs().min(i64::MAX as u64) as libc::time_t,
-                    tv_nsec: d.subsec_nanos() as libc::c_long,
-                };
+                ts = libc::timespec { tv_sec: d.as_secs().min(i64::MAX as u64) as libc::time_t, tv_nsec: d.subsec_nanos() as libc::c_long };
                 &ts as *const libc::timespec
             }
             None => std::ptr::null(),
@@ -83,25 +80,14 @@ mod futex_note {
         // still equals 0; spurious returns (EINTR, EAGAIN, timeout) are handled by the callers'
         // loops.
         unsafe {
-            libc::syscall(
-                libc::SYS_futex,
-                key as *const AtomicU32,
-                libc::FUTEX_WAIT | libc::FUTEX_PRIVATE_FLAG,
-                0u32,
-                tsp,
-            );
+            libc::syscall(libc::SYS_futex, key as *const AtomicU32, libc::FUTEX_WAIT | libc::FUTEX_PRIVATE_FLAG, 0u32, tsp);
         }
     }
 
     fn futex_wake(key: &AtomicU32) {
         // SAFETY: FUTEX_WAKE only uses the address as a key.
         unsafe {
-            libc::syscall(
-                libc::SYS_futex,
-                key as *const AtomicU32,
-                libc::FUTEX_WAKE | libc::FUTEX_PRIVATE_FLAG,
-                1i32,
-            );
+            libc::syscall(libc::SYS_futex, key as *const AtomicU32, libc::FUTEX_WAKE | libc::FUTEX_PRIVATE_FLAG, 1i32);
         }
     }
 }
@@ -128,7 +114,7 @@ mod loom_note {
         }
         pub(crate) fn wakeup(&self) {
             let mut s = self.set.lock().unwrap();
-            if !(!*s) {
+            if *s {
                 crate::throw!("runtime: Note::wakeup called twice without a clear");
             }
             *s = true;

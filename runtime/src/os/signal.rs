@@ -59,11 +59,7 @@ pub(crate) fn ensure_altstack() {
     if map.protect_none(0, page_size()).is_err() {
         return;
     }
-    let st = libc::stack_t {
-        ss_sp: (map.base() + page_size()) as *mut libc::c_void,
-        ss_flags: 0,
-        ss_size: size,
-    };
+    let st = libc::stack_t { ss_sp: (map.base() + page_size()) as *mut libc::c_void, ss_flags: 0, ss_size: size };
     // SAFETY: the stack memory is leaked below, so it outlives the thread.
     unsafe { libc::sigaltstack(&st, std::ptr::null_mut()) };
     std::mem::forget(map);
@@ -104,8 +100,7 @@ fn chain(sig: libc::c_int, info: *mut libc::siginfo_t, uctx: *mut libc::c_void) 
             if prev.sa_flags & libc::SA_SIGINFO != 0 {
                 // SAFETY: the previous handler was installed with SA_SIGINFO, so it has this
                 // signature; we pass the kernel's arguments through.
-                let f: extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) =
-                    unsafe { std::mem::transmute(h) };
+                let f: extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) = unsafe { std::mem::transmute(h) };
                 f(sig, info, uctx);
             } else {
                 // SAFETY: a plain handler takes the signal number.

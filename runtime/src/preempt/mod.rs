@@ -6,6 +6,6 @@
 mod nopreempt;
 mod safepoint;
 
-pub use nopreempt::NoPreempt;
 pub(crate) use nopreempt::preempt_disabled;
+pub use nopreempt::NoPreempt;
 pub use safepoint::safepoint;

@@ -29,10 +29,7 @@ fn safepoint_slow(s: &'static Sched) {
         return;
     }
     let Some(p) = m.p() else { return }; // inside `blocking`: the P is already given away
-    if s.gcwaiting.load(Ordering::Acquire)
-        || p.run_safe_point_fn.load(Ordering::Acquire) != 0
-        || g.preempt.swap(false, Ordering::Relaxed)
-    {
+    if s.gcwaiting.load(Ordering::Acquire) || p.run_safe_point_fn.load(Ordering::Acquire) != 0 || g.preempt.swap(false, Ordering::Relaxed) {
         mcall(SwitchOut::Preempted);
     }
 }

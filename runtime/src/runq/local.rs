@@ -54,10 +54,8 @@ impl<T> Batch<T> {
 
 impl<T> IntoIterator for Batch<T> {
     type Item = &'static T;
-    type IntoIter = std::iter::FilterMap<
-        std::iter::Take<std::array::IntoIter<*mut T, { CAP as usize / 2 + 1 }>>,
-        fn(*mut T) -> Option<&'static T>,
-    >;
+    type IntoIter =
+        std::iter::FilterMap<std::iter::Take<std::array::IntoIter<*mut T, { CAP as usize / 2 + 1 }>>, fn(*mut T) -> Option<&'static T>>;
     fn into_iter(self) -> Self::IntoIter {
         self.gs.into_iter().take(self.n).filter_map(as_ref::<T> as fn(*mut T) -> Option<&'static T>)
     }
@@ -144,11 +142,7 @@ impl<T> LocalQueue<T> {
                 batch.push(self.slot(h.wrapping_add(i)).load(Ordering::Relaxed));
             }
             // Step 2: claim the batch; on failure a stealer made room, retry the fast path.
-            if self
-                .head
-                .compare_exchange(h, h.wrapping_add(n), Ordering::AcqRel, Ordering::Acquire)
-                .is_ok()
-            {
+            if self.head.compare_exchange(h, h.wrapping_add(n), Ordering::AcqRel, Ordering::Acquire).is_ok() {
                 batch.push(as_mut_ptr(g));
                 return PushOutcome::Overflow(batch);
             }
@@ -159,12 +153,7 @@ impl<T> LocalQueue<T> {
     /// (it then inherits the time slice, as Go's `inheritTime`).
     pub(crate) fn pop(&self) -> Option<(&'static T, bool)> {
         let next = self.runnext.load(Ordering::Relaxed);
-        if !next.is_null()
-            && self
-                .runnext
-                .compare_exchange(next, ptr::null_mut(), Ordering::AcqRel, Ordering::Relaxed)
-                .is_ok()
-        {
+        if !next.is_null() && self.runnext.compare_exchange(next, ptr::null_mut(), Ordering::AcqRel, Ordering::Relaxed).is_ok() {
             return Some((as_ref(next).unwrap(), true));
         }
         loop {
@@ -175,11 +164,7 @@ impl<T> LocalQueue<T> {
             }
             let g = self.slot(h).load(Ordering::Relaxed);
             // Step 2.
-            if self
-                .head
-                .compare_exchange(h, h.wrapping_add(1), Ordering::AcqRel, Ordering::Acquire)
-                .is_ok()
-            {
+            if self.head.compare_exchange(h, h.wrapping_add(1), Ordering::AcqRel, Ordering::Acquire).is_ok() {
                 return Some((as_ref(g).unwrap(), false));
             }
         }
@@ -213,22 +198,14 @@ impl<T> LocalQueue<T> {
                 for _ in 0..RUNNEXT_GRACE {
                     crate::sync::spin_loop();
                 }
-                if self
-                    .runnext
-                    .compare_exchange(next, ptr::null_mut(), Ordering::AcqRel, Ordering::Relaxed)
-                    .is_ok()
-                {
+                if self.runnext.compare_exchange(next, ptr::null_mut(), Ordering::AcqRel, Ordering::Relaxed).is_ok() {
                     return as_ref(next);
                 }
                 continue;
             }
             grabbed.clear();
             grabbed.extend((0..n).map(|i| self.slot(h.wrapping_add(i)).load(Ordering::Relaxed)));
-            if self
-                .head
-                .compare_exchange(h, h.wrapping_add(n), Ordering::AcqRel, Ordering::Acquire)
-                .is_ok()
-            {
+            if self.head.compare_exchange(h, h.wrapping_add(n), Ordering::AcqRel, Ordering::Acquire).is_ok() {
                 break;
             }
         }

@@ -28,10 +28,10 @@
 //! timer kicks it (`wake_for_timer`), as Go's `wakeNetPoller` breaks the netpoller's sleep.
 
 use super::{Locked, Sched};
+use crate::debug::trace;
 use crate::m::{set_current_m, M};
 use crate::p::{PStatus, P};
 use crate::sync::atomic::{fence, Ordering};
-use crate::debug::trace;
 use crate::time::nanotime;
 use std::time::Duration;
 
@@ -108,9 +108,7 @@ pub(crate) fn wakep_as(s: &'static Sched, restarted: bool) {
         return;
     }
     // Relaxed: the CAS below arbitrates; this is a fast exit.
-    if s.nmspinning.load(Ordering::Relaxed) != 0
-        || s.nmspinning.compare_exchange(0, 1, Ordering::AcqRel, Ordering::Relaxed).is_err()
-    {
+    if s.nmspinning.load(Ordering::Relaxed) != 0 || s.nmspinning.compare_exchange(0, 1, Ordering::AcqRel, Ordering::Relaxed).is_err() {
         trace::ev("wakep.spinner_exists", 0, 0);
         return;
     }

@@ -146,7 +146,6 @@ impl Sched {
             cfg,
         }
     }
-
 }
 
 static SCHED: OnceLock<Sched> = OnceLock::new();
@@ -155,10 +154,10 @@ static SCHED: OnceLock<Sched> = OnceLock::new();
 pub(crate) fn sched() -> &'static Sched {
     match SCHED.get() {
         Some(s) => s,
-        None => init(Builder::default().config().unwrap_or_else(|e| {
-            panic!("tricolor: cannot start the runtime from the environment: {e}")
-        }))
-        .unwrap_or_else(|e| panic!("tricolor: {e}")),
+        None => {
+            init(Builder::default().config().unwrap_or_else(|e| panic!("tricolor: cannot start the runtime from the environment: {e}")))
+                .unwrap_or_else(|e| panic!("tricolor: {e}"))
+        }
     }
 }
 

@@ -65,11 +65,7 @@ pub(crate) fn mcall(action: SwitchOut) {
         crate::os::signal::fatal("goroutine tried to park or yield while unwinding a panic (a Drop impl blocked); this is not supported");
     }
     if !matches!(action, SwitchOut::Park(_) | SwitchOut::BlockingNoP) {
-        debug_assert_eq!(
-            m.locks.load(Ordering::Relaxed),
-            0,
-            "runtime: goroutine switch inside a no-preempt section"
-        );
+        debug_assert_eq!(m.locks.load(Ordering::Relaxed), 0, "runtime: goroutine switch inside a no-preempt section");
     }
     // SAFETY: only this thread touches its M's `switch_out`; g0 reads it after the switch.
     m.switch_out.with_mut(|a| unsafe { *a = action });

@@ -10,12 +10,12 @@
 use super::idle::{acquirep, become_spinning, pidleget_spinning, pidleput, releasep, reset_spinning, stopm, wakep};
 use super::Sched;
 use crate::arch::{Arch, Cpu};
+use crate::debug::trace;
 use crate::g::{gfput, GStatus, G};
 use crate::m::{SwitchOut, M};
 use crate::p::P;
 use crate::runq::local::PushOutcome;
 use crate::sync::atomic::{fence, Ordering};
-use crate::debug::trace;
 
 /// The M loop. Never returns.
 pub(crate) fn schedule_loop(s: &'static Sched, m: &'static M) -> ! {
@@ -208,8 +208,7 @@ pub(crate) fn find_runnable(s: &'static Sched, m: &'static M) -> (&'static G, bo
         // Steal, limiting spinners to half the busy Ps (Go's heuristic).
         let procs = s.cfg.procs as u32;
         if m.spinning.load(Ordering::Relaxed)
-            || 2 * s.nmspinning.load(Ordering::Relaxed)
-                < procs.saturating_sub(s.npidle.load(Ordering::Relaxed))
+            || 2 * s.nmspinning.load(Ordering::Relaxed) < procs.saturating_sub(s.npidle.load(Ordering::Relaxed))
         {
             if !m.spinning.load(Ordering::Relaxed) {
                 become_spinning(s, m);

@@ -1,9 +1,7 @@
 //! The loom branch of the façade.
 
 pub(crate) mod atomic {
-    pub(crate) use loom::sync::atomic::{
-        fence, AtomicBool, AtomicI64, AtomicPtr, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering,
-    };
+    pub(crate) use loom::sync::atomic::{fence, AtomicBool, AtomicI64, AtomicPtr, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 }
 
 pub(crate) mod cell {

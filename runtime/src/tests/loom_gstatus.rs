@@ -29,6 +29,7 @@ fn scanner_waker_and_runner() {
             loom::thread::spawn(move || {
                 g.status.cas(GStatus::Waiting, GStatus::Runnable);
                 g.status.cas(GStatus::Runnable, GStatus::Running);
+                // SAFETY: Running excludes a scanner (the bit is taken only off Running).
                 g.stack.with_mut(|s| unsafe { *s += 1 });
                 g.status.cas(GStatus::Running, GStatus::Waiting);
             })
@@ -38,6 +39,7 @@ fn scanner_waker_and_runner() {
             match g.status.try_scan() {
                 ScanAttempt::Locked(s) => {
                     assert!(matches!(s, GStatus::Waiting | GStatus::Runnable), "locked in {s:?}");
+                    // SAFETY: the scan bit freezes the G: its owner cannot run it.
                     let v = g.stack.with(|s| unsafe { *s });
                     assert!(v <= 1);
                     g.status.clear_scan();
@@ -49,6 +51,7 @@ fn scanner_waker_and_runner() {
         }
         waker_m.join().unwrap();
         assert_eq!(g.status.load().status(), Some(GStatus::Waiting));
+        // SAFETY: both threads have finished.
         assert_eq!(g.stack.with(|s| unsafe { *s }), 1);
     });
 }

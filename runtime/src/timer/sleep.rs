@@ -15,9 +15,7 @@ pub fn sleep(d: Duration) {
         return;
     }
     // SAFETY: only the running G touches its own `sleep_timer`.
-    let t = g.sleep_timer.with_mut(|slot| unsafe {
-        (*slot).get_or_insert_with(|| Arc::new(TimerCore::new(TimerFn::Wake(g)))).clone()
-    });
+    let t = g.sleep_timer.with_mut(|slot| unsafe { (*slot).get_or_insert_with(|| Arc::new(TimerCore::new(TimerFn::Wake(g)))).clone() });
     let when = deadline_after(d);
     let s = sched();
     // The timer is armed on g0 after we are Waiting, so its firing can only find us parked.

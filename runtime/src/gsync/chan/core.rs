@@ -139,7 +139,9 @@ impl<T> Chan<T> {
         });
         match w.outcome.get() {
             Outcome::Done => Ok(()),
-            Outcome::Closed => Err(SendError(w.slot.into_inner().unwrap_or_else(|| crate::throw!("runtime: closed sender lost its value")))),
+            Outcome::Closed => {
+                Err(SendError(w.slot.into_inner().unwrap_or_else(|| crate::throw!("runtime: closed sender lost its value"))))
+            }
             Outcome::Pending => crate::throw!("runtime: channel sender woken without an outcome"),
         }
     }
