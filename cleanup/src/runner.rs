@@ -101,6 +101,10 @@ impl Runner {
             if rec == 0 {
                 continue;
             }
+            // Leaving a root while marking (deletion): our stack may be scanned already, and
+            // the record's function and argument are about to move onto it.
+            // SAFETY: a live record we own now.
+            tricolor_gc::internals::shade_traced(|t| unsafe { record::trace(rec, t) });
             seq += 1;
             cur.store(seq << 1 | 1, Ordering::Relaxed);
             // SAFETY: taken from the block exactly once; run exactly once.

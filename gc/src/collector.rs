@@ -1,19 +1,18 @@
 //! The collector: the process-wide state and the cycle.
 //!
-//! A cycle (reference §2, as a stop-the-world collector; `gcstoptheworld=2` in Go's terms):
-//! 1. Sweep termination: sweep whatever the last cycle left (concurrently, before stopping).
-//! 2. Stop the world. Return every P's cached spans to the central lists (all spans are now
-//!    swept and uncached, invariant 12).
-//! 3. Mark in parallel on every P (`mark/`), then, with `gccheckmark=1`, verify by re-marking
-//!    from scratch (`debug/checkmark.rs`).
-//! 4. Mark termination: the live estimate becomes the marked bytes, the pacer sets the next
-//!    goal, the sweepgen moves by 2 (every span unswept).
-//! 5. Start the world; the background sweeper and allocation sweep lazily; the scavenger
-//!    thread (`scavenger.rs`) returns pages free for a second to the OS. Print the `gctrace`
-//!    line.
+//! A cycle (reference §2) runs concurrently by default (`mark/concurrent.rs` has the steps):
+//! sweep termination (finish sweeping, then stop #1: O(procs) work, the phase goes to Mark),
+//! concurrent mark by the background worker goroutine, `collect()` callers and assisting
+//! allocators, distributed termination and stop #2 (`finish_cycle`: the pacer, the sweepgen
+//! flip, the phase back to Off), then concurrent sweeping as before.
 //!
-//! Cycles are serialised by `cycle_lock`, and an allocation-triggered cycle re-tests its trigger
-//! under it (test → lock → re-test, invariant 31), so concurrent triggers run one cycle.
+//! `TRICOLOR_DEBUG=gcstoptheworld=1` (or 2) selects the stop-the-world collector instead
+//! (`run_cycle_stw`), Go's debug mode of the same name: one stop for the whole mark, in
+//! parallel on every P.
+//!
+//! Cycle starts are serialised by `cycle_lock`, and an allocation-triggered start re-tests its
+//! trigger under it (test → lock → re-test, invariant 31), so concurrent triggers start one
+//! cycle. The phase word (`phase.rs`) is the one owner of "which phase runs".
 
 use crate::heap::{AllocError, Heap};
 use crate::mark::Marker;
@@ -32,6 +31,8 @@ pub(crate) struct DebugFlags {
     pub(crate) gctrace: bool,
     pub(crate) checkmark: bool,
     pub(crate) poisonfree: bool,
+    /// `gcstoptheworld=1|2`: mark with the world stopped (no concurrent phase).
+    pub(crate) stoptheworld: bool,
 }
 
 /// Why a cycle ran.
@@ -51,10 +52,16 @@ pub(crate) struct Collector {
     pub(crate) pacer: Pacer,
     pub(crate) stats: crate::stats::Stats,
     pub(crate) weak: crate::weak::protocol::WeakState,
+    /// The phase: its one owner.
+    pub(crate) phase: crate::phase::PhaseWord,
     pub(crate) debug: DebugFlags,
     cycle_lock: tricolor_runtime::gsync::Mutex<()>,
     cycles: AtomicU64,
     sweeper: OnceLock<Sender<()>>,
+    /// Wakes the background mark worker goroutine.
+    mark_worker: OnceLock<Sender<()>>,
+    /// What stop #1 recorded for the running concurrent cycle's statistics.
+    started: crate::sync::Mutex<Option<CycleStart>>,
     pub(crate) start: Instant,
 }
 
@@ -100,14 +107,18 @@ fn init() -> &'static Collector {
             pacer: Pacer::new(gc_percent, limit),
             stats: crate::stats::Stats::default(),
             weak: crate::weak::protocol::WeakState::new(),
+            phase: crate::phase::PhaseWord::new(),
             debug: DebugFlags {
                 gctrace: debug_var("gctrace").unwrap_or(0) > 0,
                 checkmark: debug_var("gccheckmark").unwrap_or(0) > 0,
                 poisonfree: debug_var("poisonfree").unwrap_or(0) > 0,
+                stoptheworld: debug_var("gcstoptheworld").unwrap_or(0) > 0,
             },
             cycle_lock: tricolor_runtime::gsync::Mutex::new(()),
             cycles: AtomicU64::new(0),
             sweeper: OnceLock::new(),
+            mark_worker: OnceLock::new(),
+            started: crate::sync::Mutex::new(None),
             start: Instant::now(),
         }
     });
@@ -120,7 +131,36 @@ fn init() -> &'static Collector {
             tricolor_runtime::throw!("gc: weak handles must be the first special kind");
         }
     });
+    static HOOKS_REGISTERED: std::sync::Once = std::sync::Once::new();
+    HOOKS_REGISTERED.call_once(|| tricolor_runtime::hooks::register_collector(&Hooks));
     c
+}
+
+/// The collector's side of the runtime seam (`tricolor_runtime::hooks::Collector`).
+struct Hooks;
+
+impl tricolor_runtime::hooks::Collector for Hooks {
+    fn scan_own_stack(&self, regs: &[usize], sp: usize, hi: usize) {
+        let c = collector();
+        c.marker.conc.scan_self(c, regs, sp, hi);
+    }
+
+    fn shade_range(&self, lo: usize, hi: usize) {
+        crate::mark::barrier::shade_range(lo, hi);
+    }
+}
+
+/// Stop #1's figures, kept for the cycle's statistics line.
+#[derive(Clone, Copy, Debug)]
+struct CycleStart {
+    trigger: Trigger,
+    t0: Instant,
+    /// When the world restarted after stop #1.
+    t_marking: Instant,
+    stop1: std::time::Duration,
+    heap0: usize,
+    heap1: usize,
+    goal: usize,
 }
 
 impl Collector {
@@ -150,9 +190,29 @@ impl Collector {
         noscan: bool,
     ) -> Result<(usize, bool), AllocError> {
         tricolor_runtime::safepoint();
-        match self.heap.alloc(ty, size, noscan) {
+        let r = match self.heap.alloc(ty, size, noscan) {
             Err(e) => self.alloc_retry(e, ty, size, noscan),
             r => r,
+        };
+        // Allocate-black while marking (reference §3.3): the phase cannot change before the
+        // caller initialises the object (no safepoint until then), and the initial values are
+        // shaded by the typed constructors (`Gc::new`, `GcArray::from_fn`).
+        if let Ok((addr, _)) = r {
+            if self.phase.barrier_on() {
+                self.mark_fresh(addr);
+            }
+        }
+        r
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn mark_fresh(&self, addr: usize) {
+        let Some(o) = self.heap.arena.find_object(addr) else {
+            tricolor_runtime::throw!("gc: a fresh object {addr:#x} is not in the heap")
+        };
+        if o.span.try_mark(o.index) {
+            self.marker.conc.fresh_marked.fetch_add(o.span.layout().elemsize, Ordering::Relaxed);
         }
     }
 
@@ -183,14 +243,168 @@ impl Collector {
     /// `keep` is the new object, held on this frame through the collection.
     #[inline(never)]
     pub(crate) fn maybe_collect<T: ?Sized>(&'static self, keep: &T) {
-        if self.pacer.should_collect(self.heap.counters.live.load(Ordering::Relaxed)) {
+        let live = self.heap.counters.live.load(Ordering::Relaxed);
+        if self.phase.barrier_on() {
+            self.assist(live);
+        } else if self.pacer.should_collect(live) {
             self.run_cycle(Trigger::Heap);
         }
         std::hint::black_box(keep);
     }
 
-    /// Runs one cycle (steps 1-5).
+    /// A mark assist (reference §4.4), on the allocation slow path while marking: a refill
+    /// pays for its span with mark work, more the closer the heap is to its goal; past the
+    /// goal the allocator marks until the cycle ends.
+    #[cold]
+    fn assist(&'static self, live: usize) {
+        let gen = self.marker.conc.gen.load(Ordering::Acquire);
+        if self.debug.stoptheworld || gen <= self.cycles() {
+            return;
+        }
+        let goal = self.pacer.goal();
+        if live >= goal {
+            self.marker.conc.help_until_done(self, gen);
+        } else if live >= self.pacer.trigger() {
+            self.marker.conc.help(self, gen, 1);
+        }
+    }
+
+    /// Starts a cycle: concurrent (stop #1, then the mark runs in the background), or the
+    /// whole stop-the-world cycle with `gcstoptheworld`.
     pub(crate) fn run_cycle(&'static self, trigger: Trigger) {
+        if self.debug.stoptheworld {
+            return self.run_cycle_stw(trigger);
+        }
+        let _serial = self.cycle_lock.lock();
+        if self.phase.marking() {
+            return; // a cycle is running; `collect()` waits for it itself
+        }
+        if trigger == Trigger::Heap && !self.pacer.should_collect(self.heap.counters.live.load(Ordering::Relaxed)) {
+            return; // another goroutine's cycle already ran (invariant 31)
+        }
+        let t0 = Instant::now();
+        let heap0 = self.heap.counters.live.load(Ordering::Relaxed);
+        let goal = self.pacer.goal();
+        // Sweep termination, concurrently first.
+        crate::sweep::sweep_all(&self.heap);
+        // Stop #1.
+        let world = tricolor_runtime::stop_the_world();
+        self.heap.flush_caches();
+        crate::sweep::finish(&self.heap);
+        let heap1 = self.heap.counters.live.load(Ordering::Relaxed);
+        let gen = self.cycles() + 1;
+        self.marker.conc.prepare(gen);
+        let own = tricolor_runtime::hooks::current_proc(&tricolor_runtime::NoPreempt::new())
+            .unwrap_or_else(|e| tricolor_runtime::throw!("gc: stopper without a P: {e}"))
+            .0;
+        // Results of finished goroutines not joined yet (the stopper owns every P's list while
+        // the world is stopped); results written from now on are shaded when written.
+        self.marker.perp().with_stopped(&world, own, |s| {
+            tricolor_runtime::scan::for_each_unjoined_result(&world, |p, n| s.w.scan_range_conservative(p, p + n));
+            // VM root scanners report their roots here, once per cycle: a VM changes that
+            // memory through `raw::write_barrier` while marking runs.
+            let scan = || self.roots.trace_scanners(&mut crate::object::trace::Tracer { w: &mut s.w });
+            if let Err(p) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(scan)) {
+                crate::debug::mark_panicked(&*p)
+            }
+        });
+        // Blackening last: the barrier and allocate-black are on for every P at once.
+        self.phase.begin_mark(crate::phase::WorldToken::stopped(&world));
+        let stop1 = world.elapsed();
+        drop(world);
+        let t_marking = Instant::now();
+        *self.started.lock() = Some(CycleStart { trigger, t0, t_marking, stop1, heap0, heap1, goal });
+        self.marker.conc.publish_snapshot();
+        let worker = self.mark_worker.get_or_init(|| {
+            let (tx, rx) = tricolor_runtime::gsync::chan::bounded::<()>(1);
+            tricolor_runtime::go(move || {
+                let c = collector();
+                while rx.recv().is_ok() {
+                    let gen = c.marker.conc.gen.load(Ordering::Acquire);
+                    c.marker.conc.help_until_done(c, gen);
+                }
+            });
+            tx
+        });
+        let _ = worker.try_send(());
+    }
+
+    /// Mark termination, inside stop #2 (`mark/concurrent.rs` established that no grey object
+    /// exists): O(procs) work.
+    pub(crate) fn finish_cycle(&'static self, world: tricolor_runtime::WorldStopped) {
+        let t_term = Instant::now();
+        self.phase.begin_mark_termination(crate::phase::WorldToken::stopped(&world));
+        if self.debug.checkmark {
+            crate::debug::checkmark::run(self, &world, true);
+        }
+        let perp = self.marker.perp();
+        let (mut marked, mut scanned) = (self.marker.conc.fresh_marked.swap(0, Ordering::Relaxed), 0);
+        for p in 0..perp.len() {
+            perp.with_stopped(&world, p, |s| {
+                marked += std::mem::take(&mut s.w.bytes_marked);
+                scanned += std::mem::take(&mut s.w.bytes_scanned);
+            });
+        }
+        self.marker.with_orphan(|w| {
+            marked += std::mem::take(&mut w.bytes_marked);
+            scanned += std::mem::take(&mut w.bytes_scanned);
+        });
+        // Cached spans go back before the flip makes every span unswept (invariant 12).
+        self.heap.flush_caches();
+        self.heap.counters.live.store(marked, Ordering::Relaxed);
+        self.pacer.commit(marked);
+        self.heap.advance_sweepgen();
+        crate::sweep::reopen(&self.heap);
+        if cfg!(debug_assertions) {
+            self.heap.check_pages();
+        }
+        let n = self.cycles.fetch_add(1, Ordering::AcqRel) + 1;
+        self.phase.end_mark(crate::phase::WorldToken::stopped(&world), n);
+        self.weak.unblock();
+        let t_end = Instant::now();
+        let stop2 = world.elapsed();
+        drop(world);
+        let st = self.started.lock().take().unwrap_or_else(|| tricolor_runtime::throw!("gc: cycle {n} ended without a start"));
+        let cs = CycleStats {
+            n,
+            forced: st.trigger == Trigger::Forced,
+            at: st.t0 - self.start,
+            stop: st.stop1,
+            mark: t_term.saturating_duration_since(st.t_marking),
+            term: stop2.max(t_end - t_term),
+            pause: st.stop1 + stop2,
+            heap0: st.heap0,
+            heap1: st.heap1,
+            marked,
+            scanned,
+            stack_bytes: self.marker.conc.stack_bytes.load(Ordering::Relaxed),
+            goal: st.goal,
+            procs: tricolor_runtime::hooks::procs(),
+            concurrent: true,
+        };
+        self.end_cycle(&cs);
+    }
+
+    /// After either kind of cycle, world running: statistics, the background sweeper, gctrace.
+    fn end_cycle(&'static self, cs: &CycleStats) {
+        self.stats.record(cs);
+        let sweeper = self.sweeper.get_or_init(|| crate::sweep::start_background(&self.heap));
+        let _ = sweeper.try_send(());
+        if self.debug.gctrace {
+            eprintln!("{}", crate::debug::gctrace::line(self, cs));
+        }
+    }
+
+    /// The stop-the-world cycle (`gcstoptheworld`):
+    /// 1. Sweep termination: sweep whatever the last cycle left (concurrently, before stopping).
+    /// 2. Stop the world. Return every P's cached spans to the central lists (all spans are now
+    ///    swept and uncached, invariant 12).
+    /// 3. Mark in parallel on every P (`mark/`), then, with `gccheckmark=1`, verify by
+    ///    re-marking from scratch (`debug/checkmark.rs`).
+    /// 4. Mark termination: the live estimate becomes the marked bytes, the pacer sets the next
+    ///    goal, the sweepgen moves by 2 (every span unswept).
+    /// 5. Start the world; the background sweeper and allocation sweep lazily.
+    fn run_cycle_stw(&'static self, trigger: Trigger) {
         let _serial = self.cycle_lock.lock();
         if trigger == Trigger::Heap && !self.pacer.should_collect(self.heap.counters.live.load(Ordering::Relaxed)) {
             return; // another goroutine's cycle already ran (invariant 31)
@@ -210,26 +424,22 @@ impl Collector {
         crate::sweep::finish(&self.heap);
         let heap1 = self.heap.counters.live.load(Ordering::Relaxed);
         // Step 3.
-        self.weak.begin_mark();
+        self.phase.begin_mark(crate::phase::WorldToken::stopped(&world));
         // A panic in a user `Trace` impl or root scanner leaves the heap half-marked (other
         // workers stopped early with grey objects in their buffers, the weak state still
         // marking): nothing can continue from there, so it ends the process with its message
         // (decision 14) instead of unwinding into the caller of an allocation.
         let marked = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.marker.mark(self, &world))) {
             Ok(m) => m,
-            Err(p) => {
-                let why = tricolor_runtime::debug::panic_message(&*p).unwrap_or("");
-                crate::debug::fatal(format_args!(
-                    "a Trace implementation or root scanner panicked while marking ({why}); the heap is half-marked"
-                ))
-            }
+            Err(p) => crate::debug::mark_panicked(&*p),
         };
         let t_marked = Instant::now();
         if self.debug.checkmark {
-            crate::debug::checkmark::run(self, &world);
+            crate::debug::checkmark::run(self, &world, false);
         }
         // Mark termination: weak upgrades may not create grey objects from here (invariant 8).
         self.weak.block();
+        self.phase.begin_mark_termination(crate::phase::WorldToken::stopped(&world));
         // Step 4.
         self.heap.counters.live.store(marked.marked, Ordering::Relaxed);
         self.pacer.commit(marked.marked);
@@ -239,12 +449,12 @@ impl Collector {
             self.heap.check_pages();
         }
         let n = self.cycles.fetch_add(1, Ordering::AcqRel) + 1;
-        self.weak.end_mark(n);
+        self.phase.end_mark(crate::phase::WorldToken::stopped(&world), n);
+        self.weak.unblock();
         let t_end = Instant::now();
         let pause = t_end - t0.max(t_stopped - world.stopping());
         drop(world);
         // Step 5.
-        let procs = tricolor_runtime::hooks::procs();
         let cs = CycleStats {
             n,
             forced: trigger == Trigger::Forced,
@@ -259,19 +469,30 @@ impl Collector {
             scanned: marked.scanned,
             stack_bytes: marked.stack_bytes,
             goal,
-            procs,
+            procs: tricolor_runtime::hooks::procs(),
+            concurrent: false,
         };
-        self.stats.record(&cs);
-        let sweeper = self.sweeper.get_or_init(|| crate::sweep::start_background(&self.heap));
-        let _ = sweeper.try_send(());
-        if self.debug.gctrace {
-            eprintln!("{}", crate::debug::gctrace::line(self, &cs));
-        }
+        self.end_cycle(&cs);
     }
 
-    /// Forced full cycle, then sweep everything (`collect()`).
+    /// `collect()`: a full cycle that starts after this call (a cycle already running may
+    /// predate the caller's latest changes: it finishes first), marked with the caller's
+    /// help, then sweep everything.
     pub(crate) fn collect(&'static self) {
-        self.run_cycle(Trigger::Forced);
+        if self.debug.stoptheworld {
+            self.run_cycle_stw(Trigger::Forced);
+            crate::sweep::sweep_all(&self.heap);
+            return;
+        }
+        let target = self.cycles() + 1 + self.phase.marking() as u64;
+        while self.cycles() < target {
+            if self.phase.marking() {
+                let gen = self.marker.conc.gen.load(Ordering::Acquire);
+                self.marker.conc.help_until_done(self, gen);
+            } else {
+                self.run_cycle(Trigger::Forced);
+            }
+        }
         crate::sweep::sweep_all(&self.heap);
     }
 }

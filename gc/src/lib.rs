@@ -40,6 +40,8 @@ mod heap;
 pub(crate) mod mark;
 mod object;
 mod pacer;
+mod perp;
+pub(crate) mod phase;
 pub mod raw;
 mod scavenger;
 pub mod specials;
@@ -53,6 +55,13 @@ pub mod internals {
     pub use crate::mark::lfstack::{LfNode, LfStack};
     pub use crate::object::peek::peek_word;
     pub use crate::sweep::on_sweep_complete;
+
+    /// Runs `f` with a tracer onto the current P's mark work if the collector is marking (a
+    /// no-op otherwise): how a runtime layer shades pointers that leave or enter memory the
+    /// collector scans as a root (the cleanup queue's records). `f` must not allocate.
+    pub fn shade_traced(f: impl FnOnce(&mut crate::Tracer<'_>)) {
+        crate::mark::barrier::shade_traced(f)
+    }
 }
 mod sync;
 pub mod weak;

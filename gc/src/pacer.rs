@@ -59,6 +59,18 @@ impl Pacer {
         live >= self.goal.load(Ordering::Relaxed)
     }
 
+    /// Where a concurrent cycle starts: 80% of the way from the last marked heap to the goal,
+    /// so marking (with assists from there on) finishes before the goal (reference §4.5).
+    #[inline]
+    pub(crate) fn trigger(&self) -> usize {
+        let goal = self.goal.load(Ordering::Relaxed);
+        let marked = self.heap_marked.load(Ordering::Relaxed);
+        if goal == usize::MAX {
+            return goal;
+        }
+        goal - goal.saturating_sub(marked) / 5
+    }
+
     pub(crate) fn goal(&self) -> usize {
         self.goal.load(Ordering::Relaxed)
     }

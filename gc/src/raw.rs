@@ -140,6 +140,19 @@ pub fn write_ptr(object: usize, offset: usize, value: usize) -> Result<(), RawEr
     Ok(())
 }
 
+/// The write barrier for memory the collector reaches through a root scanner (a VM's own
+/// tables): call it before replacing `old` with `new` in such memory, and before removing
+/// `old` (with `new = 0`). While the collector marks concurrently it shades both; otherwise it
+/// costs one load. Root scanners run once per cycle, when the cycle starts, so a VM that
+/// changes scanned memory without this barrier may have an object freed under it.
+#[inline]
+pub fn write_barrier(old: usize, new: usize) {
+    let c = collector();
+    if c.phase.barrier_on() {
+        crate::mark::barrier::shade_pair(c, old, new);
+    }
+}
+
 /// Reads pointer word `offset` of `object`.
 ///
 /// # Errors

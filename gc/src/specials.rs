@@ -139,15 +139,12 @@ fn locate(addr: usize) -> Result<Located<'static>, NotHeap> {
 pub fn add(addr: usize, kind: KindId, data: usize, unique: bool) -> Result<(usize, usize), NotHeap> {
     let at = locate(addr)?;
     let (span, slot_offset, interior, payload) = (at.span(), at.slot_offset, at.interior, at.payload);
-    if kind != KindId::FIRST && collector().weak.marking() {
-        // Invariant 25: a record added while marking runs must have its data traced at once
-        // (a cleanup's function and argument are roots the collector has already scanned
-        // past). Marking runs with the world stopped, so no goroutine can get here; when it
-        // becomes concurrent, this is where the new record is traced onto this P's work.
-        crate::debug::fatal(format_args!(
-            "specials::add of a {} record while marking: concurrent marking does not exist yet",
-            self::kind(kind).name()
-        ));
+    if kind != KindId::FIRST && collector().phase.marking() {
+        // Invariant 25: a record added while marking runs has its data traced at once onto
+        // this P's work (a cleanup's function and argument are roots the specials root job
+        // may already have passed).
+        let k = self::kind(kind);
+        crate::mark::barrier::shade_traced(|t| k.trace(data, t));
     }
     let mut list = span.specials.lock();
     let key = (slot_offset, interior, kind);

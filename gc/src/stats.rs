@@ -32,6 +32,8 @@ pub(crate) struct CycleStats {
     pub(crate) stack_bytes: usize,
     pub(crate) goal: usize,
     pub(crate) procs: usize,
+    /// Marked concurrently (stop #1 = `stop`, concurrent mark = `mark`, stop #2 = `term`).
+    pub(crate) concurrent: bool,
 }
 
 #[derive(Debug, Default)]

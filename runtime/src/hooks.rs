@@ -9,6 +9,11 @@
 //! | `WorldStopped::run_on_all_ps` | the stopper | runs on g0s without Ps: no parking, no allocation |
 //! | `scan::*` | the stopper | stacks of stopped goroutines, and its own |
 //! | `safepoint()` | every allocation | may stop the caller for a stop-the-world |
+//!
+//! The other direction, the scheduler calling the collector, goes through one trait the
+//! collector registers (`Collector`, below; mmtk's `vm/collection.rs` is the model): each
+//! method states its thread, what is held and whether it may allocate or park. The runtime
+//! knows no heap types: it hands over address ranges and stack bounds.
 
 use crate::preempt::NoPreempt;
 use crate::sched::park::current;
@@ -78,4 +83,56 @@ pub fn on_goroutine() -> bool {
 /// The number of Ps.
 pub fn procs() -> usize {
     crate::sched::sched().cfg.procs
+}
+
+/// What the scheduler asks of the collector. Registered once with `register_collector`; until
+/// then every call is a no-op.
+pub trait Collector: Sync {
+    /// Scan the calling goroutine's own stack for the running collection: `regs` are its
+    /// callee-saved registers (spilled), `[sp, hi)` its live stack. Called at a safepoint of a
+    /// goroutine a marker asked to scan itself (`scan::Goroutine::request_self_scan`).
+    /// Thread: the goroutine, holding its P, preemption enabled, no runtime lock held. May not
+    /// park or allocate from the heap (it may take the collector's no-preempt locks).
+    fn scan_own_stack(&self, regs: &[usize], sp: usize, hi: usize);
+    /// Memory the collector does not otherwise see became a root: a spawn packet (the body
+    /// and its captures) or a finished goroutine's result, `[lo, hi)`, to be scanned
+    /// conservatively if marking is on (the "root mutation" side of the write barrier: the
+    /// values came from a stack the marker may already have scanned). Thread: a goroutine
+    /// holding a P with preemption disabled, or the spawner off a P. May not park or allocate.
+    fn shade_range(&self, lo: usize, hi: usize);
+}
+
+static COLLECTOR: std::sync::OnceLock<&'static dyn Collector> = std::sync::OnceLock::new();
+
+/// Registers the collector (once per process).
+///
+/// # Panics
+/// If a collector is already registered.
+pub fn register_collector(c: &'static dyn Collector) {
+    if COLLECTOR.set(c).is_err() {
+        panic!("tricolor-runtime: register_collector called twice");
+    }
+}
+
+#[inline]
+pub(crate) fn collector() -> Option<&'static dyn Collector> {
+    COLLECTOR.get().copied()
+}
+
+/// `Collector::shade_range`, if a collector is registered.
+#[inline]
+pub(crate) fn shade_range(lo: usize, hi: usize) {
+    if let Some(c) = collector() {
+        c.shade_range(lo, hi);
+    }
+}
+
+/// The safepoint's half of a self-scan request: spill the registers and hand the live stack
+/// to the collector.
+#[cold]
+#[inline(never)]
+pub(crate) fn scan_own_stack() {
+    if let Some(c) = collector() {
+        crate::scan::with_current_stack(|regs, sp, hi| c.scan_own_stack(regs, sp, hi));
+    }
 }

@@ -72,7 +72,52 @@ pub fn for_each_unjoined_result(w: &crate::WorldStopped, mut f: impl FnMut(usize
     }
 }
 
+/// The current goroutine's record, or `None` off a goroutine.
+pub fn current_goroutine() -> Option<Goroutine> {
+    crate::sched::park::current().map(|(_, g)| Goroutine(g))
+}
+
+/// Turns the safepoint's self-scan check on (`on = true`, while a marker has requests out) or
+/// off. While on, every `safepoint()` takes its slow path once to look at its goroutine's
+/// request.
+pub fn set_scan_requests(on: bool) {
+    let s = sched();
+    if on {
+        s.safepoint_pending.fetch_or(crate::sched::pending::SCAN, std::sync::atomic::Ordering::Release);
+    } else {
+        s.safepoint_pending.fetch_and(!crate::sched::pending::SCAN, std::sync::atomic::Ordering::Release);
+    }
+}
+
 impl Goroutine {
+    /// Claims the scan of this goroutine's stack for collection cycle `gen` (increasing):
+    /// true for exactly one caller per cycle — a marker holding the scan bit, or the goroutine
+    /// itself at a safepoint. AcqRel: the winner's scan is ordered after the previous cycle's.
+    pub fn claim_scan(&self, gen: u64) -> bool {
+        let mut cur = self.0.scan_gen.load(std::sync::atomic::Ordering::Acquire);
+        loop {
+            if cur >= gen {
+                return false;
+            }
+            match self.0.scan_gen.compare_exchange_weak(cur, gen, std::sync::atomic::Ordering::AcqRel, std::sync::atomic::Ordering::Acquire)
+            {
+                Ok(_) => return true,
+                Err(v) => cur = v,
+            }
+        }
+    }
+
+    /// Whether this goroutine's stack was scanned for cycle `gen` (or a later one).
+    pub fn scanned(&self, gen: u64) -> bool {
+        self.0.scan_gen.load(std::sync::atomic::Ordering::Acquire) >= gen
+    }
+
+    /// Asks the goroutine (running) to scan its own stack at its next safepoint
+    /// (`hooks::Collector::scan_own_stack`). Needs `set_scan_requests(true)` to be seen.
+    pub fn request_self_scan(&self) {
+        self.0.scan_request.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// Whether this is the goroutine calling.
     pub fn is_current(&self) -> bool {
         crate::sched::park::current().is_some_and(|(_, g)| std::ptr::eq(g, self.0))

@@ -174,6 +174,12 @@ impl<F: FnOnce() -> T + Send + 'static, T: Send + 'static> Entry for Packet<F, T
             // SAFETY: as above; the body panicked before its write.
             unsafe { slot.write(Some(Err(JoinError { payload }))) };
         }
+        if std::mem::size_of::<T>() >= std::mem::size_of::<usize>() {
+            // The result moved off our stack into the packet, a root the marker may already
+            // have scanned (results are scanned when a cycle starts): shade it while marking.
+            let _np = NoPreempt::new();
+            crate::hooks::shade_range(slot as usize, slot as usize + std::mem::size_of::<Option<Result<T, JoinError>>>());
+        }
         // AcqRel: Release publishes the result; Acquire pairs with the joiner's registration.
         if self.state.swap(DONE, Ordering::AcqRel) == WAITING {
             let g = self.waiter.load(Ordering::Acquire);
@@ -358,6 +364,14 @@ pub(crate) fn newproc(s: &'static Sched, entry: Arc<dyn Entry>) -> Result<u64, S
     };
     g.goid.store(goid, Ordering::Relaxed);
     g.preempt.store(false, Ordering::Relaxed);
+    // The body's captures moved from the spawner's stack into the packet; a goroutine spawned
+    // while marking may not be in the marker's snapshot: shade them (Go write-barriers the
+    // new G's closure pointer for the same reason).
+    let (lo, n) = (Arc::as_ptr(&entry) as *const u8 as usize, std::mem::size_of_val(&*entry));
+    {
+        let _np = NoPreempt::new();
+        crate::hooks::shade_range(lo, lo + n);
+    }
     // SAFETY: the G is Idle and not yet published; we are its only owner.
     g.entry.with_mut(|e| unsafe { *e = Some(entry) });
     let top = g.stack.hi() & !15;

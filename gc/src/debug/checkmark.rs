@@ -11,8 +11,10 @@ use crate::mark::{Mode, Worker};
 use crate::object::type_info::TypeInfo;
 use crate::sync::atomic::Ordering;
 
-/// Runs the verification. World stopped; the caller is the stopper.
-pub(crate) fn run(c: &'static Collector, w: &tricolor_runtime::WorldStopped) {
+/// Runs the verification. World stopped; the caller is the stopper. `concurrent`: the mark ran
+/// beside the mutators, so stale stack words are tolerated (`Worker::tolerate_stacks`);
+/// everything reachable from precise roots and from marked objects is still checked.
+pub(crate) fn run(c: &'static Collector, w: &tricolor_runtime::WorldStopped, concurrent: bool) {
     for central in c.heap.central.iter() {
         central.for_each_span(clear);
     }
@@ -20,6 +22,7 @@ pub(crate) fn run(c: &'static Collector, w: &tricolor_runtime::WorldStopped) {
         half.iter().for_each(|s| clear(s));
     }
     let mut wk = Worker::new(&c.heap.arena, c.marker.lists(), Mode::Checkmark);
+    wk.tolerate_stacks = concurrent;
     crate::mark::mark_all_roots_single(c, &mut wk, w);
 }
 

@@ -39,7 +39,7 @@ pub(crate) fn line(c: &Collector, s: &CycleStats) -> String {
         ms(s.mark),
         ms(s.term),
         ms(s.stop * p),
-        ms(s.mark * p),
+        ms(if s.concurrent { s.mark } else { s.mark * p }),
         ms(s.term * p),
         mb(s.heap0),
         mb(s.heap1),

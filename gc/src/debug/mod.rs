@@ -12,3 +12,11 @@ pub(crate) fn fatal(msg: std::fmt::Arguments<'_>) -> ! {
 pub(crate) mod checkmark;
 pub(crate) mod gctrace;
 pub(crate) mod poison;
+
+/// A user `Trace` impl or root scanner panicked while marking: other markers hold grey objects
+/// nobody will scan, so nothing can continue (decision 14).
+#[cold]
+pub(crate) fn mark_panicked(p: &(dyn std::any::Any + Send)) -> ! {
+    let why = tricolor_runtime::debug::panic_message(p).unwrap_or("");
+    fatal(format_args!("a Trace implementation or root scanner panicked while marking ({why}); the heap is half-marked"))
+}

@@ -1,29 +1,135 @@
-//! The write barrier (DESIGN decision 4, reference §3): every store of a heap pointer into an
-//! existing object goes through `write` before the store. Hybrid barrier: while marking is on,
-//! shade the old value (deletion) and the new one (insertion).
+//! The write barrier and the one `shade` primitive (DESIGN decision 4, reference §3).
 //!
-//! Today the collector marks only with the world stopped, so marking is never on while a
-//! mutator runs and `write` is one load of the phase flag. The entry point, its placement
-//! (before the store, in `GcCell::set` and the raw API) and its per-P buffer slot stay when
-//! marking becomes concurrent; only the body grows.
+//! Every store of a heap pointer into an existing object or into root memory goes through
+//! `write` *before* the store. While marking is on (`phase::PhaseWord::barrier_on`), the hybrid
+//! barrier shades the old value (Yuasa deletion: a reference a scanned stack may have loaded
+//! does not vanish unseen) and the new one (Dijkstra insertion: the value may come from a
+//! stack not scanned yet). Shading is buffered: both words go into the P's `WbBuf` (Go's
+//! `wbBuf`, 256 words) and the buffer is flushed into that P's mark work when full, by the
+//! ragged barrier of termination, and inside stop #2. Marking off: one load and a branch.
+//!
+//! No preemption point lies between the barrier and its store: the slow path pins the P for
+//! the buffer write only, and neither the barrier nor the store reaches a safepoint, so a stop
+//! cannot fall between them (Go's `mwbbuf.go`: a barrier flushed, then a stop, then the store
+//! would let termination miss the store's new value).
+//!
+//! Root mutation points, every one of which shades (`shade` / `shade_range` / `shade_traced`):
+//! - `GcCell::set`, `raw::write_ptr`, `raw::write_barrier` (VM-managed scanned memory): `write`.
+//! - `Gc::new`, `GcArray::from_fn`: the initial values of a fresh (black) object (`shade_traced`).
+//! - `Root::new` (new value), `Root` drop (old value).
+//! - a goroutine's spawn packet and its finished result (`hooks::Collector::shade_range`).
+//! - `specials::add` while marking: the record's data (a cleanup's function and argument, a
+//!   weak handle's cell), invariant 25; a weak upgrade's referent (invariant 24).
+//! - the cleanup queue: a record taken for running while marking (`internals::shade_traced`).
 
+use crate::collector::{collector, Collector};
+use crate::object::trace::Tracer;
+use crate::perp::Pinned;
 use crate::sync::atomic::{AtomicUsize, Ordering};
-// A process-wide flag: std atomics (loom models never touch the barrier).
-use std::sync::atomic::AtomicBool;
+use tricolor_runtime::hooks::NoProc;
 
-/// True while the barrier must shade (concurrent marking). Never true in this release.
-static ENABLED: AtomicBool = AtomicBool::new(false);
+/// Words per P's barrier buffer.
+pub(crate) const WBUF_LEN: usize = 256;
+
+/// A P's write-barrier buffer: words to shade.
+pub(crate) struct WbBuf {
+    n: usize,
+    buf: [usize; WBUF_LEN],
+}
+
+impl WbBuf {
+    pub(crate) fn new() -> WbBuf {
+        WbBuf { n: 0, buf: [0; WBUF_LEN] }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.n == 0
+    }
+
+    /// Takes the buffered words (for a flush into the P's mark work).
+    pub(crate) fn drain(&mut self) -> impl Iterator<Item = usize> + '_ {
+        let n = std::mem::take(&mut self.n);
+        self.buf[..n].iter().copied()
+    }
+}
 
 /// Runs the barrier for a store of `new` into `slot` (the old value is read from the slot).
 #[inline]
 pub(crate) fn write(slot: &AtomicUsize, new: usize) {
-    // Relaxed: the flag only flips with the world stopped, which orders it with every mutator.
-    if ENABLED.load(Ordering::Relaxed) {
-        shade_slow(slot.load(Ordering::Relaxed), new);
+    let c = collector();
+    if c.phase.barrier_on() {
+        // Relaxed: the old value is the slot's current one for this thread (we are about to
+        // overwrite it); a racing store's value is shaded by that store's own barrier.
+        shade_pair(c, slot.load(Ordering::Relaxed), new);
+    }
+}
+
+/// The buffered slow path of `write`.
+#[cold]
+#[inline(never)]
+pub(crate) fn shade_pair(c: &'static Collector, old: usize, new: usize) {
+    match Pinned::new() {
+        Ok(pin) => c.marker.perp().with(&pin, |s| {
+            if s.wbuf.n + 2 > WBUF_LEN {
+                s.flush_wbuf();
+            }
+            for v in [old, new] {
+                if v != 0 {
+                    s.wbuf.buf[s.wbuf.n] = v;
+                    s.wbuf.n += 1;
+                }
+            }
+        }),
+        Err(NoProc::NotGoroutine) => not_goroutine(),
+        Err(NoProc::InBlocking) => c.marker.with_orphan(|w| {
+            for v in [old, new] {
+                if v != 0 {
+                    w.grey_precise(v);
+                }
+            }
+        }),
     }
 }
 
 #[cold]
-fn shade_slow(_old: usize, _new: usize) {
-    unreachable!("gc: write barrier enabled, but concurrent marking does not exist yet");
+fn not_goroutine() -> ! {
+    panic!(
+        "tricolor-gc: a pointer store into a heap object from a thread that is not a goroutine, while the collector \
+         is marking: heap objects may only be changed on goroutines (enter the runtime with block_on or go)"
+    )
+}
+
+/// Shades one precise pointer (payload address or 0) if marking is on.
+pub(crate) fn shade(addr: usize) {
+    let c = collector();
+    if addr != 0 && c.phase.marking() {
+        shade_pair(c, addr, 0);
+    }
+}
+
+/// Runs `f` with a tracer on the current P's mark work (or the orphan worker off a P) if
+/// marking is on: how fresh objects' initial values, special records and taken cleanup
+/// records are shaded. `f` must not allocate from the heap.
+pub(crate) fn shade_traced(f: impl FnOnce(&mut Tracer<'_>)) {
+    let c = collector();
+    if !c.phase.marking() {
+        return;
+    }
+    match Pinned::new() {
+        Ok(pin) => c.marker.perp().with(&pin, |s| f(&mut Tracer { w: &mut s.w })),
+        Err(NoProc::NotGoroutine) => not_goroutine(),
+        Err(NoProc::InBlocking) => c.marker.with_orphan(|w| f(&mut Tracer { w })),
+    }
+}
+
+/// Shades `[lo, hi)` conservatively if marking is on (spawn packets, goroutine results).
+pub(crate) fn shade_range(lo: usize, hi: usize) {
+    let c = collector();
+    if !c.phase.marking() {
+        return;
+    }
+    match Pinned::new() {
+        Ok(pin) => c.marker.perp().with(&pin, |s| s.w.scan_range_conservative(lo, hi)),
+        Err(_) => c.marker.with_orphan(|w| w.scan_range_conservative(lo, hi)),
+    }
 }

@@ -17,6 +17,7 @@
 //!    free reachable objects: abort with the counts, Go's "non-empty mark queue").
 
 pub(crate) mod barrier;
+pub(crate) mod concurrent;
 mod drain;
 pub mod lfstack;
 mod work;
@@ -26,6 +27,7 @@ pub(crate) use work::WorkLists;
 
 use crate::heap::arena::Arena;
 use crate::object::trace::Tracer;
+use crate::perp::PerP;
 use crate::sync::atomic::{AtomicUsize, Ordering};
 use crate::sync::Mutex;
 use std::sync::OnceLock;
@@ -41,10 +43,31 @@ enum RootJob {
     Specials,
 }
 
+/// One P's marking state: its write-barrier buffer and its mark work.
+pub(crate) struct PState {
+    pub(crate) wbuf: barrier::WbBuf,
+    pub(crate) w: Worker,
+}
+
+impl PState {
+    /// Greys what the barrier buffered into this P's mark work.
+    pub(crate) fn flush_wbuf(&mut self) {
+        let PState { wbuf, w } = self;
+        for v in wbuf.drain() {
+            w.grey_precise(v);
+        }
+    }
+}
+
 /// The marker's shared state.
 pub(crate) struct Marker {
     lists: OnceLock<&'static WorkLists>,
-    workers: OnceLock<Box<[Mutex<Worker>]>>,
+    perp: OnceLock<PerP<PState>>,
+    /// Mark work of threads without a P (plain threads upgrading weak pointers, goroutines
+    /// inside `blocking(..)` storing pointers): shared, under a lock.
+    orphan: Mutex<Option<Worker>>,
+    /// Concurrent marking's cycle state.
+    pub(crate) conc: concurrent::Conc,
     nwait: AtomicUsize,
     root_next: AtomicUsize,
     /// Set when a worker unwinds (a user `Trace` impl or root scanner panicked): the others
@@ -73,7 +96,9 @@ impl Marker {
     pub(crate) fn new() -> Marker {
         Marker {
             lists: OnceLock::new(),
-            workers: OnceLock::new(),
+            perp: OnceLock::new(),
+            orphan: Mutex::new(None),
+            conc: concurrent::Conc::new(),
             nwait: AtomicUsize::new(0),
             root_next: AtomicUsize::new(0),
             aborted: crate::sync::atomic::AtomicBool::new(false),
@@ -84,16 +109,30 @@ impl Marker {
         self.lists.get_or_init(|| Box::leak(Box::new(WorkLists::new())))
     }
 
-    fn workers(&self, arena: &'static Arena, procs: usize) -> &[Mutex<Worker>] {
-        let lists = self.lists();
-        self.workers.get_or_init(|| (0..procs).map(|_| Mutex::new(Worker::new(arena, lists, Mode::Mark))).collect())
+    /// Every P's marking state (created on first use).
+    pub(crate) fn perp(&self) -> &PerP<PState> {
+        self.perp.get_or_init(|| {
+            let arena: &'static Arena = &crate::collector::collector().heap.arena;
+            let lists = self.lists();
+            PerP::new(tricolor_runtime::hooks::procs(), |_| PState {
+                wbuf: barrier::WbBuf::new(),
+                w: Worker::new(arena, lists, Mode::Mark),
+            })
+        })
+    }
+
+    /// The shared worker of threads without a P.
+    pub(crate) fn with_orphan<R>(&self, f: impl FnOnce(&mut Worker) -> R) -> R {
+        let _np = tricolor_runtime::NoPreempt::new();
+        let mut g = self.orphan.lock();
+        let w = g.get_or_insert_with(|| Worker::new(&crate::collector::collector().heap.arena, self.lists(), Mode::Mark));
+        f(w)
     }
 
     /// Steps 1-5. World stopped; the caller is the stopper.
     pub(crate) fn mark(&'static self, c: &'static crate::collector::Collector, w: &WorldStopped) -> MarkResult {
-        let arena = &c.heap.arena;
         let procs = tricolor_runtime::hooks::procs();
-        let workers = self.workers(arena, procs);
+        let perp = self.perp();
         // Step 1.
         let jobs = root_jobs();
         self.root_next.store(0, Ordering::Relaxed);
@@ -104,8 +143,8 @@ impl Marker {
         let own = tricolor_runtime::hooks::current_proc(&tricolor_runtime::NoPreempt::new())
             .unwrap_or_else(|e| tricolor_runtime::throw!("gc: stopper without a P: {e}"))
             .0;
-        {
-            let mut wk = workers[own].lock();
+        perp.with_stopped(w, own, |s| {
+            let wk = &mut s.w;
             with_current_stack(|regs, sp, hi| {
                 for &r in regs {
                     wk.grey_conservative(r);
@@ -116,22 +155,23 @@ impl Marker {
             // Results of finished goroutines not joined yet (their packets are not on any
             // stack); the stopper owns every P's list while the world is stopped.
             tricolor_runtime::scan::for_each_unjoined_result(w, |p, n| wk.scan_range_conservative(p, p + n));
-        }
+        });
         // Step 3.
         w.run_on_all_ps(&|p: ProcId| {
-            let mut wk = workers[p.0].lock();
-            self.work(c, &mut wk, &jobs, procs, &stack_bytes);
+            // SAFETY: `run_on_all_ps` runs this on P `p`'s behalf while the world is stopped.
+            unsafe { perp.with_at_safepoint(p.0, |s| self.work(c, &mut s.w, &jobs, procs, &stack_bytes)) };
         });
         // Step 5.
         let mut r = MarkResult { stack_bytes: stack_bytes.load(Ordering::Relaxed), ..Default::default() };
-        for (i, wk) in workers.iter().enumerate() {
-            let mut wk = wk.lock();
-            if !wk.gcw.is_empty() {
-                crate::debug::fatal(format_args!("non-empty mark queue after mark: P{i}'s work buffers hold objects"));
-            }
-            r.marked += std::mem::take(&mut wk.bytes_marked);
-            r.scanned += std::mem::take(&mut wk.bytes_scanned);
-            wk.gcw.flushed = false;
+        for i in 0..perp.len() {
+            perp.with_stopped(w, i, |s| {
+                if !s.w.gcw.is_empty() || !s.wbuf.is_empty() {
+                    crate::debug::fatal(format_args!("non-empty mark queue after mark: P{i}'s work buffers hold objects"));
+                }
+                r.marked += std::mem::take(&mut s.w.bytes_marked);
+                r.scanned += std::mem::take(&mut s.w.bytes_scanned);
+                s.w.gcw.flushed = false;
+            });
         }
         if !self.lists().full.is_empty() {
             crate::debug::fatal(format_args!("non-empty mark queue after mark: the global full list holds work"));

@@ -78,6 +78,13 @@ impl<T: Trace> GcArray<T> {
             // SAFETY: inside the allocation (bytes = 8 + len * size_of::<T>()), 8-aligned.
             unsafe { base.add(i).write(v) };
             len_word.store(i + 1, crate::sync::atomic::Ordering::Release);
+            // Black while marking: shade the element's initial values before `f` may reach a
+            // safepoint (see `Gc::try_new`).
+            if !T::NO_TRACE && c.phase.barrier_on() {
+                // SAFETY: element i was written above.
+                let e: &T = unsafe { &*base.add(i) };
+                crate::mark::barrier::shade_traced(|t| e.trace(t));
+            }
         }
         let a = GcArray { payload, _marker: PhantomData };
         if gc_due {

@@ -83,6 +83,14 @@ impl<T: Trace> Gc<T> {
         unsafe { std::ptr::write(addr as *mut T, value) };
         let g =
             Gc { ptr: NonNull::new(addr as *mut T).unwrap_or_else(|| tricolor_runtime::throw!("gc: null payload")), _marker: PhantomData };
+        // The object is black while marking: shade what it was initialised with (the values
+        // may come from a stack the marker has not scanned yet). No safepoint since the
+        // allocation, so the phase is the one the allocation saw.
+        if !T::NO_TRACE && c.phase.barrier_on() {
+            // SAFETY: just written above.
+            let v: &T = unsafe { &*(addr as *const T) };
+            crate::mark::barrier::shade_traced(|t| v.trace(t));
+        }
         if gc_due {
             c.maybe_collect(&g);
         }

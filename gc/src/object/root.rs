@@ -95,6 +95,8 @@ impl<T> Root<T> {
     /// Roots `gc` until the handle is dropped.
     pub fn new(gc: Gc<T>) -> Root<T> {
         let slot = crate::collector::collector().roots.add(gc.addr());
+        // A new root while marking: the handles' root job may have passed (root mutation).
+        crate::mark::barrier::shade(gc.addr());
         Root { gc, slot }
     }
 
@@ -121,6 +123,8 @@ impl<T> std::ops::Deref for Root<T> {
 
 impl<T> Drop for Root<T> {
     fn drop(&mut self) {
+        // Deletion while marking: a stack already scanned may hold what only this root kept.
+        crate::mark::barrier::shade(self.gc.addr());
         crate::collector::collector().roots.remove(self.slot);
     }
 }

@@ -102,7 +102,7 @@ impl Drop for SweepToken<'_> {
         // Sweep termination (CLOSED) may complete the last cycle's sweep too.
         if left & !CLOSED == DRAINED {
             let c = collector();
-            if c.weak.sweep_complete(c.cycles()) {
+            if c.phase.sweep_complete(c.cycles()) {
                 for hook in SWEEP_HOOKS.lock().iter() {
                     hook();
                 }

@@ -1,6 +1,7 @@
 //! Loom models of the weak-to-strong protocol (`weak/protocol.rs`, steps F1-F3 and S1-S6),
 //! running the production `WeakState` with a modelled heap.
 
+use crate::phase::{PhaseWord, WorldToken};
 use crate::weak::protocol::{Env, Slow, WeakState};
 use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use loom::sync::Arc;
@@ -39,12 +40,20 @@ impl Env for ModelHeap {
     }
 }
 
-fn upgrade(ws: &WeakState, h: &ModelHeap) -> usize {
-    if let Some(v) = ws.upgrade_fast(&h.cell) {
+/// The collector's weak state with the phase word it reads.
+#[derive(Default)]
+struct Collector {
+    ws: WeakState,
+    phase: PhaseWord,
+}
+
+fn upgrade(c: &Collector, h: &ModelHeap) -> usize {
+    let ws = &c.ws;
+    if let Some(v) = ws.upgrade_fast(&c.phase, &h.cell) {
         return v;
     }
     loop {
-        match ws.upgrade_slow(&h.cell, h) {
+        match ws.upgrade_slow(&c.phase, &h.cell, h) {
             Slow::Done(v) => return v,
             Slow::Blocked => {
                 while ws.is_blocked() {
@@ -62,8 +71,9 @@ fn upgrade(ws: &WeakState, h: &ModelHeap) -> usize {
 #[test]
 fn upgrade_never_returns_an_object_the_sweeper_clears() {
     loom::model(|| {
-        let ws = Arc::new(WeakState::new());
-        ws.end_mark(1); // cycle 1 ended: its sweep begins; the object was found dead
+        let ws = Arc::new(Collector::default());
+        ws.phase.begin_mark(WorldToken::model());
+        ws.phase.end_mark(WorldToken::model(), 1); // cycle 1 ended: its sweep begins; the object was found dead
         let h = Arc::new(ModelHeap {
             cell: AtomicUsize::new(OBJ),
             owner: AtomicBool::new(false),
@@ -74,7 +84,7 @@ fn upgrade_never_returns_an_object_the_sweeper_clears() {
             let (ws, h) = (ws.clone(), h.clone());
             loom::thread::spawn(move || {
                 h.sweep_dead_object();
-                ws.sweep_complete(1);
+                ws.phase.sweep_complete(1);
             })
         };
         assert_eq!(upgrade(&ws, &h), 0, "upgrade returned an object the collector found dead");
@@ -88,8 +98,8 @@ fn upgrade_never_returns_an_object_the_sweeper_clears() {
 #[test]
 fn no_shade_after_the_termination_block() {
     loom::model(|| {
-        let ws = Arc::new(WeakState::new());
-        ws.begin_mark();
+        let ws = Arc::new(Collector::default());
+        ws.phase.begin_mark(WorldToken::model());
         let h = Arc::new(ModelHeap {
             cell: AtomicUsize::new(OBJ),
             owner: AtomicBool::new(true), // live object: its span is swept
@@ -99,9 +109,11 @@ fn no_shade_after_the_termination_block() {
         let terminator = {
             let (ws, h) = (ws.clone(), h.clone());
             loom::thread::spawn(move || {
-                ws.block();
+                ws.ws.block();
+                ws.phase.begin_mark_termination(WorldToken::model());
                 h.terminated.store(true, Ordering::Release);
-                ws.end_mark(1);
+                ws.phase.end_mark(WorldToken::model(), 1);
+                ws.ws.unblock();
             })
         };
         let v = upgrade(&ws, &h);

@@ -71,7 +71,7 @@ pub fn make(addr: usize) -> Result<usize, NotHeap> {
     let (canonical, _) = crate::specials::add(addr, WEAK_KIND, cell, true)?;
     // Registration during marking must re-establish the root invariant at once (invariant 25):
     // the specials root job may already have passed this span.
-    if c.weak.marking() {
+    if c.phase.marking() {
         HeapEnv.shade(canonical);
     }
     // Keep the referent and our cell reachable from this frame until the special holds them
@@ -86,7 +86,7 @@ pub fn make(addr: usize) -> Result<usize, NotHeap> {
 pub fn upgrade(cell: usize) -> usize {
     let c = collector();
     let cell = cell_ref(cell);
-    let v = match c.weak.upgrade_fast(cell) {
+    let v = match c.weak.upgrade_fast(&c.phase, cell) {
         Some(v) => v,
         None => upgrade_slow(cell),
     };
@@ -102,7 +102,7 @@ fn upgrade_slow(cell: &AtomicUsize) -> usize {
     let c = collector();
     loop {
         let np = tricolor_runtime::NoPreempt::new();
-        match c.weak.upgrade_slow(cell, &HeapEnv) {
+        match c.weak.upgrade_slow(&c.phase, cell, &HeapEnv) {
             Slow::Done(v) => return v,
             Slow::Blocked => {
                 drop(np);
@@ -126,8 +126,7 @@ impl Env for HeapEnv {
     fn ensure_swept(&self, referent: usize) {
         crate::sweep::ensure_swept_at(&collector().heap, referent);
     }
-    fn shade(&self, _referent: usize) {
-        // Marking happens only with the world stopped, when no goroutine can be here.
-        crate::debug::fatal(format_args!("weak upgrade while marking: concurrent marking does not exist yet"));
+    fn shade(&self, referent: usize) {
+        crate::mark::barrier::shade(referent);
     }
 }

@@ -1,8 +1,9 @@
 //! The weak-to-strong protocol (reference §9.3, DESIGN decision 10, seed 002), separated from
 //! the heap so the loom model (`tests/loom_weak.rs`) runs this very code.
 //!
-//! The collector keeps one state word: `cycle << 2 | MARKING | SWEPT`. It changes only while
-//! the world is stopped (`begin_mark`, `end_mark`) or when sweeping completes (`sweep_complete`).
+//! The protocol reads the collector's phase word (`phase.rs`: `cycle << 3 | MARK_TERM | MARK |
+//! SWEPT`), which it does not own; it owns only the termination block and the count of
+//! upgraders inside the slow path.
 //!
 //! Fast path (steps cited in the code):
 //! F1. Load the word (Acquire). If not marking and the last cycle's sweep is complete, every
@@ -26,10 +27,8 @@
 //! are the two halves of a store-buffering pattern, so either the upgrader sees the block or
 //! the collector waits for the upgrader to finish.
 
-use crate::sync::atomic::{fence, AtomicBool, AtomicU64, AtomicUsize, Ordering};
-
-const SWEPT: u64 = 1;
-const MARKING: u64 = 2;
+use crate::phase::{PhaseWord, MARK, MARK_TERM, SWEPT};
+use crate::sync::atomic::{fence, AtomicBool, AtomicUsize, Ordering};
 
 /// What the slow path needs from the heap.
 pub(crate) trait Env {
@@ -51,35 +50,33 @@ pub(crate) enum Slow {
 /// The collector's weak-pointer state.
 #[derive(Debug)]
 pub(crate) struct WeakState {
-    word: AtomicU64,
     blocked: AtomicBool,
     active: AtomicUsize,
 }
 
 impl WeakState {
     pub(crate) fn new() -> WeakState {
-        // Cycle 0 with nothing to sweep: swept.
-        WeakState { word: AtomicU64::new(SWEPT), blocked: AtomicBool::new(false), active: AtomicUsize::new(0) }
+        WeakState { blocked: AtomicBool::new(false), active: AtomicUsize::new(0) }
     }
 
     /// F1-F3. `Some(v)` when the fast path applies.
     #[inline]
-    pub(crate) fn upgrade_fast(&self, cell: &AtomicUsize) -> Option<usize> {
+    pub(crate) fn upgrade_fast(&self, phase: &PhaseWord, cell: &AtomicUsize) -> Option<usize> {
         // F1. Acquire pairs with the collector's Release updates of the word.
-        let e1 = self.word.load(Ordering::Acquire);
-        if e1 & (MARKING | SWEPT) != SWEPT {
+        let e1 = phase.raw(Ordering::Acquire);
+        if e1 & (MARK | MARK_TERM | SWEPT) != SWEPT {
             return None;
         }
         // F2. Acquire pairs with the sweeper's Release clear and the creator's publication.
         let v = cell.load(Ordering::Acquire);
         // F3. The fence keeps the cell load before the re-load (seqlock reader).
         fence(Ordering::Acquire);
-        (self.word.load(Ordering::Relaxed) == e1).then_some(v)
+        (phase.raw(Ordering::Relaxed) == e1).then_some(v)
     }
 
     /// S1-S6. The caller has disabled preemption (production) and retries on `Blocked` after
     /// re-enabling it.
-    pub(crate) fn upgrade_slow(&self, cell: &AtomicUsize, env: &impl Env) -> Slow {
+    pub(crate) fn upgrade_slow(&self, phase: &PhaseWord, cell: &AtomicUsize, env: &impl Env) -> Slow {
         // S1. SeqCst fence: our announcement is visible before we read the block (pairs with
         // the fence in `block`).
         self.active.fetch_add(1, Ordering::Relaxed);
@@ -97,8 +94,8 @@ impl WeakState {
             // S3-S4.
             env.ensure_swept(v);
             v = cell.load(Ordering::Acquire);
-            // S5. Acquire: the phase flip happened before (world stopped); see `begin_mark`.
-            if v != 0 && self.word.load(Ordering::Acquire) & MARKING != 0 {
+            // S5. Acquire: the phase flip happened before (world stopped).
+            if v != 0 && phase.marking() {
                 env.shade(v);
             }
         }
@@ -113,16 +110,6 @@ impl WeakState {
         self.blocked.load(Ordering::Acquire)
     }
 
-    /// Whether marking is on.
-    pub(crate) fn marking(&self) -> bool {
-        self.word.load(Ordering::Acquire) & MARKING != 0
-    }
-
-    /// Marking begins (world stopped).
-    pub(crate) fn begin_mark(&self) {
-        self.word.fetch_or(MARKING, Ordering::Release);
-    }
-
     /// Mark termination begins: no upgrade may shade from now on (invariant 8).
     pub(crate) fn block(&self) {
         self.blocked.store(true, Ordering::Relaxed);
@@ -133,18 +120,9 @@ impl WeakState {
         }
     }
 
-    /// Marking of cycle `cycle` ended; its sweep begins (world stopped).
-    pub(crate) fn end_mark(&self, cycle: u64) {
-        // Release: the new epoch is published after everything the cycle did.
-        self.word.store(cycle << 2, Ordering::Release);
+    /// Mark termination ended (the phase word already says Off, `PhaseWord::end_mark`):
+    /// upgraders may go on. Release pairs with S1's Acquire.
+    pub(crate) fn unblock(&self) {
         self.blocked.store(false, Ordering::Release);
-    }
-
-    /// Every span of cycle `cycle` is swept: every dead object's cell is clear.
-    /// Returns whether this call made the transition (once per cycle).
-    pub(crate) fn sweep_complete(&self, cycle: u64) -> bool {
-        // Release: the sweeper's clears happen before a fast path can trust SWEPT. The CAS
-        // fails harmlessly if a new cycle began meanwhile.
-        self.word.compare_exchange(cycle << 2, cycle << 2 | SWEPT, Ordering::Release, Ordering::Relaxed).is_ok()
     }
 }

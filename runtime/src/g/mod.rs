@@ -55,6 +55,14 @@ pub(crate) struct G {
     /// (`clear_dead_stack`). Written by whoever owns the G at the time (it, or g0 right after it
     /// switched out); Relaxed.
     pub(crate) low_sp: AtomicUsize,
+    /// The last collection cycle whose marker scanned this stack (`scan::Goroutine::claim_scan`):
+    /// each stack is scanned once per cycle, by whoever wins the CAS — a marker holding the
+    /// scan bit, or the goroutine itself at a safepoint (reference §5.2).
+    pub(crate) scan_gen: AtomicU64,
+    /// A marker asked this goroutine to scan its own stack at its next safepoint (it was
+    /// running when the marker reached it). Set by the marker, cleared by the G; Relaxed: the
+    /// marker re-sends the request until the claim shows the scan happened.
+    pub(crate) scan_request: AtomicBool,
 }
 
 // SAFETY: the UnsafeCell fields follow the ownership rules documented on each field: `ctx` and
@@ -85,6 +93,8 @@ impl G {
             wait_reason: crate::sync::atomic::AtomicU8::new(0),
             sleep_timer: UnsafeCell::new(None),
             low_sp: AtomicUsize::new(usize::MAX),
+            scan_gen: AtomicU64::new(0),
+            scan_request: AtomicBool::new(false),
         }
     }
 

@@ -29,6 +29,10 @@ fn safepoint_slow(s: &'static Sched) {
         return;
     }
     let Some(p) = m.p() else { return }; // inside `blocking`: the P is already given away
+                                         // Relaxed: the marker re-sends the request until the scan is claimed.
+    if g.scan_request.load(Ordering::Relaxed) && g.scan_request.swap(false, Ordering::Relaxed) {
+        crate::hooks::scan_own_stack();
+    }
     if s.gcwaiting.load(Ordering::Acquire) || p.run_safe_point_fn.load(Ordering::Acquire) != 0 || g.preempt.swap(false, Ordering::Relaxed) {
         mcall(SwitchOut::Preempted);
     }

@@ -27,6 +27,9 @@ pub(crate) mod pending {
     pub(crate) const STW: u32 = 1;
     /// A `for_each_p` function waits to run on every P.
     pub(crate) const FOR_EACH_P: u32 = 2;
+    /// Some goroutine has a self-scan request (`G::scan_request`): the collector is marking
+    /// and found it running. Set and cleared by the collector (`scan::set_scan_requests`).
+    pub(crate) const SCAN: u32 = 4;
 }
 
 /// A function `for_each_p` runs once on every P.

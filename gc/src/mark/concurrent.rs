@@ -1,0 +1,314 @@
+//! Concurrent marking (reference §2-§5, DESIGN decisions 4-7): the mark runs beside the
+//! goroutines, between two short stops.
+//!
+//! 1. Stop #1 (`Collector::run_cycle`): caches flushed, sweep finished, unjoined results
+//!    shaded, the phase set to Mark (barrier on, allocate-black on) — O(procs) plus unjoined
+//!    results. The world restarts; the goroutine snapshot is taken after it (every goroutine
+//!    that existed at the stop is in it: records are never removed).
+//! 2. Concurrent mark (`help`): the background worker goroutine, the goroutine in
+//!    `collect()` and assisting allocators take root jobs — one per goroutine stack, then the
+//!    root handles and the specials — and drain, on their P's `PState`, a bounded chunk at a
+//!    time. A stack is scanned once per cycle by whoever wins `Goroutine::claim_scan`: a
+//!    marker holding the scan bit of a parked, runnable or blocking goroutine, or the
+//!    goroutine itself at its next safepoint when it was running (it was asked to,
+//!    `request_self_scan`). No stack is rescanned.
+//! 3. Termination (`try_terminate`, one at a time under `term`): when every root job is done
+//!    (`pending == 0`) and a helper finds no work: the ragged barrier (`for_each_p`) flushes
+//!    every P's barrier buffer into its work and publishes it; any flushed work sends the
+//!    helpers back to draining. Otherwise stop #2: upgrades blocked, every P re-flushed; late
+//!    work (shaded between the barrier and the stop) restarts the world and the mark (counted
+//!    in `restarts`). With no work anywhere and the world stopped no grey object exists, and
+//!    none can appear: the mark is complete (`Collector::finish_cycle`).
+
+use super::{PState, Worker};
+use crate::collector::Collector;
+use crate::object::trace::Tracer;
+use crate::perp::Pinned;
+use crate::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use crate::sync::Mutex;
+use tricolor_runtime::scan::{Goroutine, Suspend};
+
+/// Root jobs after the stacks: root handles, specials.
+const OTHER_ROOTS: usize = 2;
+
+/// Objects a helper scans between safepoints (about 50-100 µs of work).
+pub(crate) const CHUNK: usize = 2048;
+
+/// The running cycle's marking state.
+pub(crate) struct Conc {
+    /// The cycle being marked (completed cycles + 1); written in stop #1.
+    pub(crate) gen: AtomicU64,
+    /// The goroutine snapshot (stack jobs), set once per cycle after stop #1.
+    stacks: Mutex<Vec<Goroutine>>,
+    ready: AtomicBool,
+    next_stack: AtomicUsize,
+    next_root: AtomicUsize,
+    /// Stacks found running: asked to scan themselves, re-checked by helpers.
+    deferred: Mutex<Vec<Goroutine>>,
+    /// Root jobs not finished yet (stacks, deferred ones included, and the other roots).
+    pending: AtomicUsize,
+    /// One terminator at a time.
+    term: tricolor_runtime::gsync::Mutex<()>,
+    /// Set by the ragged barrier when some P had work to publish.
+    flushed: AtomicBool,
+    /// Bytes of objects allocated black this cycle.
+    pub(crate) fresh_marked: AtomicUsize,
+    /// Stack bytes scanned this cycle.
+    pub(crate) stack_bytes: AtomicUsize,
+    /// Times stop #2 found late work and restarted the mark (ever).
+    pub(crate) restarts: AtomicU64,
+}
+
+impl Conc {
+    pub(crate) fn new() -> Conc {
+        Conc {
+            gen: AtomicU64::new(0),
+            stacks: Mutex::new(Vec::new()),
+            ready: AtomicBool::new(false),
+            next_stack: AtomicUsize::new(0),
+            next_root: AtomicUsize::new(0),
+            deferred: Mutex::new(Vec::new()),
+            pending: AtomicUsize::new(usize::MAX),
+            term: tricolor_runtime::gsync::Mutex::new(()),
+            flushed: AtomicBool::new(false),
+            fresh_marked: AtomicUsize::new(0),
+            stack_bytes: AtomicUsize::new(0),
+            restarts: AtomicU64::new(0),
+        }
+    }
+
+    /// Inside stop #1: a new cycle `gen` begins; no root job may run until `publish_snapshot`.
+    pub(crate) fn prepare(&self, gen: u64) {
+        self.ready.store(false, Ordering::Relaxed);
+        self.pending.store(usize::MAX, Ordering::Relaxed);
+        self.next_stack.store(0, Ordering::Relaxed);
+        self.next_root.store(0, Ordering::Relaxed);
+        self.fresh_marked.store(0, Ordering::Relaxed);
+        self.stack_bytes.store(0, Ordering::Relaxed);
+        self.gen.store(gen, Ordering::Release);
+    }
+
+    /// After stop #1: the goroutine snapshot; root jobs may start.
+    pub(crate) fn publish_snapshot(&self) {
+        let all = tricolor_runtime::scan::all_goroutines();
+        let n = all.len();
+        *self.stacks.lock() = all;
+        self.deferred.lock().clear();
+        self.pending.store(n + OTHER_ROOTS, Ordering::Release);
+        // Release: the snapshot before `ready`.
+        self.ready.store(true, Ordering::Release);
+    }
+
+    /// One bounded chunk of mark work on the caller's P. Returns whether it found work (more
+    /// may remain); false when there is nothing to do right now.
+    pub(crate) fn work_chunk(&'static self, c: &'static Collector, budget: usize) -> bool {
+        if !self.ready.load(Ordering::Acquire) {
+            return false;
+        }
+        let Ok(pin) = Pinned::new() else { return false };
+        let gen = self.gen.load(Ordering::Acquire);
+        // A panic in a user `Trace` impl leaves grey objects in our buffers that no one will
+        // scan: the heap is half-marked, and the process ends with the message (decision 14).
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            c.marker.perp().with(&pin, |s| {
+                if self.root_jobs(c, s, gen) {
+                    return true;
+                }
+                s.flush_wbuf();
+                s.w.drain(budget)
+            })
+        }));
+        r.unwrap_or_else(|p| crate::debug::mark_panicked(&*p))
+    }
+
+    /// Claims and runs root jobs until one did something; false when none is left.
+    fn root_jobs(&self, c: &'static Collector, s: &mut PState, gen: u64) -> bool {
+        let stacks = self.stacks.lock();
+        let i = self.next_stack.fetch_add(1, Ordering::Relaxed);
+        if i < stacks.len() {
+            let g = stacks[i];
+            drop(stacks);
+            self.stack_job(&mut s.w, g, gen);
+            return true;
+        }
+        drop(stacks);
+        let j = self.next_root.fetch_add(1, Ordering::Relaxed);
+        if j < OTHER_ROOTS {
+            let mut t = Tracer { w: &mut s.w };
+            match j {
+                0 => c.roots.trace_handles(&mut t),
+                _ => crate::specials::trace_all(&mut t),
+            }
+            self.resolved();
+            return true;
+        }
+        // Running goroutines asked to scan themselves.
+        let retry: Vec<Goroutine> = std::mem::take(&mut *self.deferred.lock());
+        let any = !retry.is_empty();
+        for g in retry {
+            self.stack_job(&mut s.w, g, gen);
+        }
+        any
+    }
+
+    fn resolved(&self) {
+        // AcqRel: the job's effects (work in our P's buffers, published by the ragged barrier)
+        // before the count a terminator reads.
+        self.pending.fetch_sub(1, Ordering::AcqRel);
+    }
+
+    /// Scans goroutine `g`'s stack if nobody has this cycle, or defers it if it is running.
+    fn stack_job(&self, w: &mut Worker, g: Goroutine, gen: u64) {
+        if g.scanned(gen) {
+            self.resolved();
+            return;
+        }
+        match g.try_suspend() {
+            Suspend::Stopped(sg) => {
+                if g.claim_scan(gen) {
+                    for r in sg.regs() {
+                        w.grey_conservative(r);
+                    }
+                    let (sp, hi) = (sg.sp(), sg.stack_hi());
+                    if sp >= sg.stack_lo() && sp <= hi {
+                        w.scan_range_conservative(sp, hi);
+                        self.stack_bytes.fetch_add(hi - sp, Ordering::Relaxed);
+                    }
+                    if let Some((p, n)) = sg.pending_body() {
+                        w.scan_range_conservative(p, p + n);
+                    }
+                }
+                self.resolved();
+            }
+            Suspend::Dead => {
+                // Dead at the snapshot, or died since: its stack holds nothing (a finished
+                // goroutine's result was shaded when it was written).
+                g.claim_scan(gen);
+                self.resolved();
+            }
+            Suspend::Running => {
+                g.request_self_scan();
+                tricolor_runtime::scan::set_scan_requests(true);
+                self.deferred.lock().push(g);
+            }
+            Suspend::Retry => self.deferred.lock().push(g),
+        }
+    }
+
+    /// The goroutine scans itself (`hooks::Collector::scan_own_stack`), on its own P.
+    pub(crate) fn scan_self(&self, c: &'static Collector, regs: &[usize], sp: usize, hi: usize) {
+        let gen = self.gen.load(Ordering::Acquire);
+        if !c.phase.marking() {
+            return;
+        }
+        let Some(me) = tricolor_runtime::scan::current_goroutine() else { return };
+        let Ok(pin) = Pinned::new() else { return };
+        if !me.claim_scan(gen) {
+            return;
+        }
+        c.marker.perp().with(&pin, |s| {
+            for &r in regs {
+                s.w.grey_conservative(r);
+            }
+            s.w.scan_range_conservative(sp, hi);
+        });
+        self.stack_bytes.fetch_add(hi - sp, Ordering::Relaxed);
+    }
+
+    /// Marks until the cycle `gen` has terminated (the worker goroutine, `collect()`).
+    pub(crate) fn help_until_done(&'static self, c: &'static Collector, gen: u64) {
+        while c.cycles() < gen {
+            if !self.help(c, gen, usize::MAX) {
+                // Nothing to do until someone else finishes (a terminator holds `term`, a
+                // stack waits for its goroutine's safepoint).
+                tricolor_runtime::yield_now();
+            }
+        }
+    }
+
+    /// Up to `chunks` chunks of mark work for cycle `gen`, then termination if no work is
+    /// left. Returns whether it made progress. Call with preemption enabled, on a goroutine.
+    pub(crate) fn help(&'static self, c: &'static Collector, gen: u64, chunks: usize) -> bool {
+        let mut progress = false;
+        for _ in 0..chunks {
+            if c.cycles() >= gen || self.gen.load(Ordering::Acquire) != gen {
+                return true;
+            }
+            if !self.work_chunk(c, CHUNK) {
+                break;
+            }
+            progress = true;
+            // A safepoint between chunks: stops, ragged barriers and our own self-scan.
+            tricolor_runtime::safepoint();
+        }
+        if progress && chunks != usize::MAX {
+            return true;
+        }
+        if self.pending.load(Ordering::Acquire) == 0 {
+            tricolor_runtime::scan::set_scan_requests(false);
+            return self.try_terminate(c, gen) || progress;
+        }
+        progress
+    }
+
+    /// Step 3. Returns whether the cycle ended (here or elsewhere); false sends the caller back
+    /// to work.
+    fn try_terminate(&'static self, c: &'static Collector, gen: u64) -> bool {
+        let _t = self.term.lock();
+        if c.cycles() >= gen {
+            return true;
+        }
+        // The ragged barrier: every P flushes its barrier buffer and publishes its work.
+        self.flushed.store(false, Ordering::Relaxed);
+        let lists = c.marker.lists();
+        tricolor_runtime::for_each_p(move |p| {
+            // SAFETY: `for_each_p` runs this at P `p`'s safepoint (or for an idle P).
+            unsafe {
+                c.marker.perp().with_at_safepoint(p.0, |s| {
+                    if publish(s, lists) {
+                        c.marker.conc.flushed.store(true, Ordering::Relaxed);
+                    }
+                })
+            }
+        });
+        let orphan = c.marker.with_orphan(|w| publish_worker(w, lists));
+        // Relaxed: `for_each_p` returned, so every P's function has run and synchronised with
+        // us through the barrier's lock.
+        if self.flushed.load(Ordering::Relaxed) || orphan || !lists.full.is_empty() {
+            return false;
+        }
+        // Stop #2.
+        let world = tricolor_runtime::stop_the_world();
+        c.weak.block();
+        let mut late = false;
+        let perp = c.marker.perp();
+        for p in 0..perp.len() {
+            perp.with_stopped(&world, p, |s| late |= publish(s, lists));
+        }
+        late |= c.marker.with_orphan(|w| publish_worker(w, lists));
+        if late || !lists.full.is_empty() {
+            // Work shaded after the ragged barrier: go on marking (Go's gcMarkDone restart).
+            self.restarts.fetch_add(1, Ordering::Relaxed);
+            c.weak.unblock();
+            drop(world);
+            return false;
+        }
+        c.finish_cycle(world);
+        true
+    }
+}
+
+/// Flushes a P's barrier buffer and publishes its work; returns whether it had any.
+fn publish(s: &mut PState, lists: &crate::mark::WorkLists) -> bool {
+    let had = !s.wbuf.is_empty();
+    s.flush_wbuf();
+    had | publish_worker(&mut s.w, lists)
+}
+
+fn publish_worker(w: &mut Worker, lists: &crate::mark::WorkLists) -> bool {
+    let had = !w.gcw.is_empty() || w.gcw.flushed;
+    w.gcw.flushed = false;
+    w.gcw.dispose(lists);
+    w.gcw.flushed = false;
+    had
+}
