@@ -108,7 +108,7 @@ impl<'a> WorldToken<'a> {
     }
 
     /// For models of a protocol (no scheduler): the model itself plays the stopped world.
-    #[cfg(loom)]
+    #[cfg(all(loom, test))]
     pub(crate) fn model() -> WorldToken<'static> {
         WorldToken(std::marker::PhantomData)
     }

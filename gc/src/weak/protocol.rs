@@ -54,6 +54,12 @@ pub(crate) struct WeakState {
     active: AtomicUsize,
 }
 
+impl Default for WeakState {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl WeakState {
     pub(crate) fn new() -> WeakState {
         WeakState { blocked: AtomicBool::new(false), active: AtomicUsize::new(0) }
