@@ -24,7 +24,7 @@
 # `metric <name> <value> <unit>` lines. Which sides a workload has is which of these exist.
 set -euo pipefail
 
-WORKLOADS_KNOWN="w1:w1_gcbench w2:w2_binarytrees w3:w3_alloc w5:w5_weak w6:w6_cleanup w7:w7_mark w8:w8_sched"
+WORKLOADS_KNOWN="w1:w1_gcbench w2:w2_binarytrees w3:w3_alloc w4:w4_pauses w5:w5_weak w6:w6_cleanup w7:w7_mark w8:w8_sched"
 # Workloads whose definition asks for the whole process's wall time: run.sh measures it around
 # each run and adds it as the metric `process_wall` (ms).
 WALL_WORKLOADS="w1 w2"

@@ -246,10 +246,21 @@ impl Collector {
         let live = self.heap.counters.live.load(Ordering::Relaxed);
         if self.phase.barrier_on() {
             self.assist(live);
-        } else if self.pacer.should_collect(live) {
+        } else if self.due(live) {
             self.run_cycle(Trigger::Heap);
         }
         std::hint::black_box(keep);
+    }
+
+    /// Whether a heap of `live` bytes should start a cycle: at the goal for the stop-the-world
+    /// collector, at the trigger (before the goal, so marking finishes by it) otherwise.
+    #[inline]
+    fn due(&self, live: usize) -> bool {
+        if self.debug.stoptheworld {
+            self.pacer.should_collect(live)
+        } else {
+            live >= self.pacer.trigger()
+        }
     }
 
     /// A mark assist (reference §4.4), on the allocation slow path while marking: a refill
@@ -261,12 +272,8 @@ impl Collector {
         if self.debug.stoptheworld || gen <= self.cycles() {
             return;
         }
-        let goal = self.pacer.goal();
-        if live >= goal {
-            self.marker.conc.help_until_done(self, gen);
-        } else if live >= self.pacer.trigger() {
-            self.marker.conc.help(self, gen, 1);
-        }
+        // A refill charges about a span (8 KiB for the small classes).
+        self.marker.conc.assist(self, gen, 8 << 10, live, self.pacer.goal());
     }
 
     /// Starts a cycle: concurrent (stop #1, then the mark runs in the background), or the
@@ -279,7 +286,7 @@ impl Collector {
         if self.phase.marking() {
             return; // a cycle is running; `collect()` waits for it itself
         }
-        if trigger == Trigger::Heap && !self.pacer.should_collect(self.heap.counters.live.load(Ordering::Relaxed)) {
+        if trigger == Trigger::Heap && !self.due(self.heap.counters.live.load(Ordering::Relaxed)) {
             return; // another goroutine's cycle already ran (invariant 31)
         }
         let t0 = Instant::now();
@@ -293,7 +300,7 @@ impl Collector {
         crate::sweep::finish(&self.heap);
         let heap1 = self.heap.counters.live.load(Ordering::Relaxed);
         let gen = self.cycles() + 1;
-        self.marker.conc.prepare(gen);
+        self.marker.conc.prepare(gen, self.stats.last_scanned());
         let own = tricolor_runtime::hooks::current_proc(&tricolor_runtime::NoPreempt::new())
             .unwrap_or_else(|e| tricolor_runtime::throw!("gc: stopper without a P: {e}"))
             .0;

@@ -44,6 +44,8 @@ struct Inner {
     pauses: VecDeque<Duration>,
     gc_cpu: Duration,
     last: CycleStats,
+    stop1_max: Duration,
+    stop2_max: Duration,
 }
 
 /// Accumulated statistics.
@@ -68,9 +70,19 @@ impl Stats {
             s.pauses.pop_front();
         }
         s.pauses.push_back(c.pause);
-        // Every P is stopped for the whole pause and marks during it.
-        s.gc_cpu += c.pause * c.procs as u32;
+        // Every P is stopped for the whole pause (and marks during it, stop-the-world); a
+        // concurrent mark is one worker's time (assists are counted as they happen).
+        s.gc_cpu += c.pause * c.procs as u32 + if c.concurrent { c.mark } else { Duration::ZERO };
+        if c.concurrent {
+            s.stop1_max = s.stop1_max.max(c.stop);
+            s.stop2_max = s.stop2_max.max(c.term);
+        }
         s.last = c.clone();
+    }
+
+    /// Payload bytes the last cycle scanned (the pacer's expected scan work).
+    pub(crate) fn last_scanned(&self) -> usize {
+        self.inner.lock().last.scanned
     }
 
     /// GC CPU time so far.
@@ -117,6 +129,16 @@ pub struct MemStats {
     pub memory_limit: usize,
     /// The GC percent (negative: automatic collection off).
     pub gc_percent: i64,
+    /// Concurrent cycles: the longest sweep-termination stop (stop #1).
+    pub stop1_max: Duration,
+    /// Concurrent cycles: the longest mark-termination stop (stop #2).
+    pub stop2_max: Duration,
+    /// Time allocators spent in mark assists, ever.
+    pub assist_total: Duration,
+    /// The longest single mark assist (the worst allocation stall the pacer caused).
+    pub assist_max: Duration,
+    /// Times mark termination found late work inside stop #2 and resumed the mark.
+    pub mark_restarts: u64,
 }
 
 /// Reads the current statistics.
@@ -142,5 +164,10 @@ pub fn read() -> MemStats {
         frees: c.heap.counters.frees.load(Ordering::Relaxed) as u64,
         memory_limit: c.pacer.memory_limit.load(Ordering::Relaxed),
         gc_percent: c.pacer.gc_percent.load(Ordering::Relaxed),
+        stop1_max: s.stop1_max,
+        stop2_max: s.stop2_max,
+        assist_total: Duration::from_nanos(c.marker.conc.assist_ns.load(Ordering::Relaxed)),
+        assist_max: Duration::from_nanos(c.marker.conc.assist_max_ns.load(Ordering::Relaxed)),
+        mark_restarts: c.marker.conc.restarts.load(Ordering::Relaxed),
     }
 }

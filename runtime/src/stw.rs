@@ -39,6 +39,69 @@ pub(crate) struct StwStats {
     pub(crate) total_ns: AtomicU64,
     pub(crate) max_ns: AtomicU64,
     pub(crate) max_stopping_ns: AtomicU64,
+    /// Every pause, in `PauseHistogram` buckets.
+    pub(crate) hist: PauseHistogram,
+}
+
+/// Sub-buckets per power of two: a bucket's upper bound is at most 19% above any value in it.
+const SUB: u32 = 4;
+const BUCKETS: usize = 64 * SUB as usize;
+
+/// A log-linear histogram of pause lengths (Go's `/sched/pauses/total/gc:seconds` has the same
+/// shape): bucket `i` holds values whose top bits are `i`.
+#[derive(Debug)]
+pub(crate) struct PauseHistogram {
+    b: [AtomicU64; BUCKETS],
+}
+
+impl Default for PauseHistogram {
+    fn default() -> Self {
+        PauseHistogram { b: std::array::from_fn(|_| AtomicU64::new(0)) }
+    }
+}
+
+fn bucket_of(ns: u64) -> usize {
+    if ns < SUB as u64 * 2 {
+        return ns as usize;
+    }
+    let log = 63 - ns.leading_zeros();
+    let sub = (ns >> (log - SUB.trailing_zeros())) as u32 & (SUB - 1);
+    (log * SUB + sub) as usize
+}
+
+/// The largest value of bucket `i`.
+fn bucket_top(i: usize) -> u64 {
+    if i < SUB as usize * 2 {
+        return i as u64;
+    }
+    let (log, sub) = (i as u32 / SUB, i as u32 % SUB);
+    let shift = log - SUB.trailing_zeros();
+    (((SUB + sub + 1) as u64) << shift) - 1
+}
+
+impl PauseHistogram {
+    pub(crate) fn record(&self, ns: u64) {
+        // Relaxed: statistics.
+        self.b[bucket_of(ns)].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The pause length at quantile `q` (0..=1): the top of the bucket holding it.
+    pub(crate) fn quantile(&self, q: f64) -> Duration {
+        let counts: Vec<u64> = self.b.iter().map(|c| c.load(Ordering::Relaxed)).collect();
+        let total: u64 = counts.iter().sum();
+        if total == 0 {
+            return Duration::ZERO;
+        }
+        let want = ((q.clamp(0.0, 1.0) * total as f64).ceil() as u64).max(1);
+        let mut seen = 0;
+        for (i, &c) in counts.iter().enumerate() {
+            seen += c;
+            if seen >= want {
+                return Duration::from_nanos(bucket_top(i));
+            }
+        }
+        Duration::from_nanos(bucket_top(BUCKETS - 1))
+    }
 }
 
 /// A snapshot of stop-the-world statistics.
@@ -52,6 +115,10 @@ pub struct StwSnapshot {
     pub max: Duration,
     /// Longest time from raising the request (with the stop lock held) until every P stopped.
     pub max_stopping: Duration,
+    /// Median pause (within 19%: the top of its histogram bucket).
+    pub p50: Duration,
+    /// 99th-percentile pause (as `p50`).
+    pub p99: Duration,
 }
 
 /// Stop-the-world statistics so far.
@@ -62,7 +129,16 @@ pub fn stw_stats() -> StwSnapshot {
         total: Duration::from_nanos(st.total_ns.load(Ordering::Relaxed)),
         max: Duration::from_nanos(st.max_ns.load(Ordering::Relaxed)),
         max_stopping: Duration::from_nanos(st.max_stopping_ns.load(Ordering::Relaxed)),
+        p50: st.hist.quantile(0.5),
+        p99: st.hist.quantile(0.99),
     }
+}
+
+/// The pause histogram so far: `(bucket top, pauses)` for every non-empty bucket, shortest
+/// first. Take two and subtract to look at one phase of a program.
+pub fn stw_histogram() -> Vec<(Duration, u64)> {
+    let h = &sched().stats.hist;
+    h.b.iter().enumerate().map(|(i, c)| (Duration::from_nanos(bucket_top(i)), c.load(Ordering::Relaxed))).filter(|&(_, n)| n > 0).collect()
 }
 
 /// An id for a P, as seen by `for_each_p` callbacks and the collector.
@@ -155,6 +231,7 @@ impl Drop for WorldStopped {
         s.stats.count.fetch_add(1, Ordering::Relaxed);
         s.stats.total_ns.fetch_add(pause, Ordering::Relaxed);
         s.stats.max_ns.fetch_max(pause, Ordering::Relaxed);
+        s.stats.hist.record(pause);
     }
 }
 
@@ -260,6 +337,36 @@ pub(crate) fn run_job(s: &Sched, job: *mut StwJob) {
     // AcqRel: Release publishes the job's work to the stopper, which Acquires via the note.
     if shared.remaining.fetch_sub(1, Ordering::AcqRel) == 1 {
         s.job_note.wakeup();
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod hist_tests {
+    use super::*;
+
+    #[test]
+    fn buckets_bound_their_values_within_a_fifth() {
+        for ns in (0..2000u64).chain([12_345, 1 << 20, (1 << 20) + 1, 987_654_321, u64::MAX / 3]) {
+            let i = bucket_of(ns);
+            assert!(bucket_top(i) >= ns, "{ns} above its bucket {i}'s top {}", bucket_top(i));
+            assert!(bucket_top(i) as f64 <= ns as f64 * 1.25 + 1.0, "{ns}: bucket top {} too far", bucket_top(i));
+            assert!(i == 0 || bucket_top(i - 1) < ns, "{ns}: not the first bucket that holds it");
+        }
+    }
+
+    #[test]
+    fn quantiles_come_from_the_recorded_pauses() {
+        let h = PauseHistogram::default();
+        for _ in 0..99 {
+            h.record(10_000);
+        }
+        h.record(5_000_000);
+        let p50 = h.quantile(0.5).as_nanos() as u64;
+        assert!((10_000..12_500).contains(&p50), "{p50}");
+        let p99 = h.quantile(0.99).as_nanos() as u64;
+        assert!((10_000..12_500).contains(&p99), "{p99}");
+        let max = h.quantile(1.0).as_nanos() as u64;
+        assert!((5_000_000..6_250_000).contains(&max), "{max}");
     }
 }
 

@@ -53,6 +53,13 @@ pub(crate) struct Conc {
     flushed: AtomicBool,
     /// Bytes of objects allocated black this cycle.
     pub(crate) fresh_marked: AtomicUsize,
+    /// Payload bytes scanned this cycle so far (the pacer's progress measure).
+    pub(crate) scanned: AtomicUsize,
+    /// Scan work the pacer expects this cycle (the last cycle's).
+    pub(crate) expected: AtomicUsize,
+    /// Nanoseconds allocators spent assisting, ever; the longest single assist.
+    pub(crate) assist_ns: AtomicU64,
+    pub(crate) assist_max_ns: AtomicU64,
     /// Stack bytes scanned this cycle.
     pub(crate) stack_bytes: AtomicUsize,
     /// Times stop #2 found late work and restarted the mark (ever).
@@ -72,13 +79,19 @@ impl Conc {
             term: tricolor_runtime::gsync::Mutex::new(()),
             flushed: AtomicBool::new(false),
             fresh_marked: AtomicUsize::new(0),
+            scanned: AtomicUsize::new(0),
+            expected: AtomicUsize::new(0),
+            assist_ns: AtomicU64::new(0),
+            assist_max_ns: AtomicU64::new(0),
             stack_bytes: AtomicUsize::new(0),
             restarts: AtomicU64::new(0),
         }
     }
 
     /// Inside stop #1: a new cycle `gen` begins; no root job may run until `publish_snapshot`.
-    pub(crate) fn prepare(&self, gen: u64) {
+    pub(crate) fn prepare(&self, gen: u64, expected: usize) {
+        self.scanned.store(0, Ordering::Relaxed);
+        self.expected.store(expected.max(1 << 20), Ordering::Relaxed);
         self.ready.store(false, Ordering::Relaxed);
         self.pending.store(usize::MAX, Ordering::Relaxed);
         self.next_stack.store(0, Ordering::Relaxed);
@@ -100,25 +113,57 @@ impl Conc {
     }
 
     /// One bounded chunk of mark work on the caller's P. Returns whether it found work (more
-    /// may remain); false when there is nothing to do right now.
-    pub(crate) fn work_chunk(&'static self, c: &'static Collector, budget: usize) -> bool {
+    /// may remain; false when there is nothing to do right now) and the bytes it scanned.
+    pub(crate) fn work_chunk(&'static self, c: &'static Collector, budget: usize) -> (bool, usize) {
         if !self.ready.load(Ordering::Acquire) {
-            return false;
+            return (false, 0);
         }
-        let Ok(pin) = Pinned::new() else { return false };
+        let Ok(pin) = Pinned::new() else { return (false, 0) };
         let gen = self.gen.load(Ordering::Acquire);
         // A panic in a user `Trace` impl leaves grey objects in our buffers that no one will
         // scan: the heap is half-marked, and the process ends with the message (decision 14).
         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
             c.marker.perp().with(&pin, |s| {
-                if self.root_jobs(c, s, gen) {
-                    return true;
-                }
-                s.flush_wbuf();
-                s.w.drain(budget)
+                let before = s.w.bytes_scanned;
+                let more = self.root_jobs(c, s, gen) || {
+                    s.flush_wbuf();
+                    s.w.drain(budget)
+                };
+                (more, s.w.bytes_scanned - before)
             })
         }));
-        r.unwrap_or_else(|p| crate::debug::mark_panicked(&*p))
+        let (more, bytes) = r.unwrap_or_else(|p| crate::debug::mark_panicked(&*p));
+        // Relaxed: a progress estimate for the pacer.
+        self.scanned.fetch_add(bytes, Ordering::Relaxed);
+        (more, bytes)
+    }
+
+    /// A mark assist (reference §4.4): scan work in proportion to `alloc` bytes just allocated,
+    /// at the ratio of the scan work still expected to the heap distance left before the goal.
+    /// Past the goal the ratio is large: the allocator does most of the remaining mark.
+    pub(crate) fn assist(&'static self, c: &'static Collector, gen: u64, alloc: usize, live: usize, goal: usize) {
+        let t0 = std::time::Instant::now();
+        let expected = self.expected.load(Ordering::Relaxed);
+        let left = expected.saturating_sub(self.scanned.load(Ordering::Relaxed)).max(expected / 20);
+        let room = goal.saturating_sub(live).max(64 << 10);
+        let debt = (alloc as u128 * left as u128 / room as u128).min(usize::MAX as u128) as usize;
+        let mut paid = 0;
+        while paid < debt && c.cycles() < gen && self.gen.load(Ordering::Acquire) == gen {
+            let (more, bytes) = self.work_chunk(c, 256);
+            paid += bytes;
+            if !more {
+                // Nothing to scan right now: termination if the roots are done, else the
+                // remaining work is a stack waiting for its goroutine; stop paying.
+                if self.pending.load(Ordering::Acquire) == 0 {
+                    tricolor_runtime::scan::set_scan_requests(false);
+                    self.try_terminate(c, gen);
+                }
+                break;
+            }
+        }
+        let ns = t0.elapsed().as_nanos() as u64;
+        self.assist_ns.fetch_add(ns, Ordering::Relaxed);
+        self.assist_max_ns.fetch_max(ns, Ordering::Relaxed);
     }
 
     /// Claims and runs root jobs until one did something; false when none is left.
@@ -234,7 +279,7 @@ impl Conc {
             if c.cycles() >= gen || self.gen.load(Ordering::Acquire) != gen {
                 return true;
             }
-            if !self.work_chunk(c, CHUNK) {
+            if !self.work_chunk(c, CHUNK).0 {
                 break;
             }
             progress = true;
