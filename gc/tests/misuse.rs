@@ -323,6 +323,55 @@ fn a_gc_kept_only_in_a_vec_is_reported_when_used_after_free() {
     assert!(msg.contains("::Node") && msg.ends_with("(poisonfree)"), "{msg}");
 }
 
+/// Storing a freed object hides a use-after-free until much later: under poisonfree the store
+/// itself panics, naming the object (release builds too: `GcCell::set` checks).
+#[test]
+fn storing_a_freed_object_is_reported_at_the_store() {
+    debug_modes(MODES);
+    let _h = heap_lock();
+    let msg = block_on(|| {
+        let v = nodes_in_a_vec(256);
+        collect();
+        collect();
+        let freed = v.iter().copied().find(|g| raw::object_info(g.addr()).is_none()).expect("some node freed");
+        let holder = Gc::new(Node { next: GcCell::new(None), val: 1 });
+        panic_message(catch_unwind(|| holder.next.set(Some(std::hint::black_box(freed)))))
+    });
+    assert!(msg.starts_with("use of a freed object: 0x"), "{msg}");
+    assert!(msg.ends_with("(poisonfree)"), "{msg}");
+}
+
+/// A `Gc` forged from an address the heap does not own is named as such under poisonfree.
+#[test]
+#[cfg(debug_assertions)]
+fn a_gc_forged_from_a_non_heap_address_is_named() {
+    debug_modes(MODES);
+    let msg = block_on(|| {
+        let local = [0u64; 4];
+        // SAFETY: deliberately broken (the test of the diagnosis): a stack address.
+        let forged: Gc<[u64; 4]> = unsafe { Gc::from_addr(std::hint::black_box(&local) as *const [u64; 4] as usize) };
+        panic_message(catch_unwind(|| forged[0]))
+    });
+    assert!(msg.contains("is not a heap address: a Gc forged"), "{msg}");
+}
+
+/// Heap objects change only on goroutines: a store from a plain thread panics naming it
+/// (every store in debug builds; release builds while marking, where it would lose objects).
+#[test]
+#[cfg(debug_assertions)]
+fn a_pointer_store_from_a_plain_thread_is_named() {
+    debug_modes(MODES);
+    let (holder, target) = block_on(|| {
+        let r = tricolor_gc::Root::new(Gc::new(Node { next: GcCell::new(None), val: 1 }));
+        let t = tricolor_gc::Root::new(Gc::new(Node { next: GcCell::new(None), val: 2 }));
+        (r, t)
+    });
+    let msg = std::thread::spawn(move || panic_message(catch_unwind(|| holder.next.set(Some(target.get())))))
+        .join()
+        .expect("the thread itself must not die");
+    assert!(msg.contains("a pointer store into a heap object from a thread that is not a goroutine"), "{msg}");
+}
+
 // ---------------------------------------------------------------------------------------------
 // Settings read once per process.
 

@@ -137,6 +137,48 @@ mod tests;
 /// }
 /// ```
 ///
+/// A `Cell`, `RefCell` or `UnsafeCell` holding a `Gc` (its stores would bypass the write
+/// barrier, and concurrent marking would lose objects; the error names `GcCell`):
+///
+/// ```compile_fail,E0080
+/// use tricolor_gc::{Gc, Trace};
+/// #[derive(Trace)]
+/// struct Node {
+///     next: std::cell::Cell<Option<Gc<Node>>>, // error: ... use GcCell ...
+/// }
+/// let _ = Gc::new(Node { next: std::cell::Cell::new(None) });
+/// ```
+///
+/// ```compile_fail,E0080
+/// use tricolor_gc::{Gc, Trace};
+/// #[derive(Trace)]
+/// struct Holder {
+///     p: std::cell::RefCell<Gc<u64>>,
+/// }
+/// let _ = Gc::new(Holder { p: std::cell::RefCell::new(Gc::new(1)) });
+/// ```
+///
+/// ```compile_fail,E0080
+/// use tricolor_gc::{Gc, Trace};
+/// #[derive(Trace)]
+/// struct Holder {
+///     p: std::cell::UnsafeCell<Option<Gc<u64>>>,
+/// }
+/// let _ = Gc::new(Holder { p: std::cell::UnsafeCell::new(None) });
+/// ```
+///
+/// Cells of plain data stay allowed:
+///
+/// ```
+/// use tricolor_gc::{Gc, Trace};
+/// #[derive(Trace)]
+/// struct Counter {
+///     hits: std::cell::Cell<u64>,
+/// }
+/// assert!(<Counter as Trace>::NO_TRACE);
+/// # let _ = Counter { hits: std::cell::Cell::new(0) };
+/// ```
+///
 /// A skip attribute, or any key but `crate`:
 ///
 /// ```compile_fail

@@ -38,8 +38,8 @@ pub(crate) fn check_upgrade(addr: usize) {
     }
 }
 
-/// Debug builds: panics if `payload` is not a live object while `poisonfree` is on.
-#[cfg_attr(not(debug_assertions), allow(dead_code))]
+/// Panics if `payload` is not a live object while `poisonfree` is on (a `Gc` dereference in
+/// debug builds, every `GcCell::set`).
 #[inline]
 pub(crate) fn check_live(payload: usize, type_name: &str) {
     let c = collector();
@@ -50,9 +50,14 @@ pub(crate) fn check_live(payload: usize, type_name: &str) {
 }
 
 #[cold]
-#[cfg_attr(not(debug_assertions), allow(dead_code))]
 fn check_live_slow(payload: usize, type_name: &str) {
     let c = collector();
+    if !c.heap.arena.contains(payload) {
+        panic!(
+            "{payload:#x} ({type_name}) is not a heap address: a Gc forged from memory the collector does not \
+             own (Gc::from_addr takes only addresses Gc::addr or the raw API returned) (poisonfree)"
+        );
+    }
     let Some(o) = c.heap.arena.find_object(payload) else {
         panic!("use of a freed object: {payload:#x} ({type_name}) is no longer in an in-use heap span (poisonfree)");
     };

@@ -57,6 +57,11 @@ impl WbBuf {
 #[inline]
 pub(crate) fn write(slot: &AtomicUsize, new: usize) {
     let c = collector();
+    // Debug builds check the thread on every store, so the misuse shows deterministically
+    // (release builds find it only while marking, where it would lose an object).
+    if cfg!(debug_assertions) && !tricolor_runtime::hooks::on_goroutine() {
+        not_goroutine();
+    }
     if c.phase.barrier_on() {
         // Relaxed: the old value is the slot's current one for this thread (we are about to
         // overwrite it); a racing store's value is shaded by that store's own barrier.
@@ -94,16 +99,22 @@ pub(crate) fn shade_pair(c: &'static Collector, old: usize, new: usize) {
 #[cold]
 fn not_goroutine() -> ! {
     panic!(
-        "tricolor-gc: a pointer store into a heap object from a thread that is not a goroutine, while the collector \
-         is marking: heap objects may only be changed on goroutines (enter the runtime with block_on or go)"
+        "tricolor-gc: a pointer store into a heap object from a thread that is not a goroutine: heap objects may \
+         only be changed on goroutines (enter the runtime with block_on or go)"
     )
 }
 
-/// Shades one precise pointer (payload address or 0) if marking is on.
+/// Shades one precise pointer (payload address or 0) if marking is on. Any thread: `Root`
+/// handles live and die anywhere, and plain threads upgrade weak pointers; off a P the shade
+/// goes to the shared orphan worker.
 pub(crate) fn shade(addr: usize) {
     let c = collector();
-    if addr != 0 && c.phase.marking() {
-        shade_pair(c, addr, 0);
+    if addr == 0 || !c.phase.marking() {
+        return;
+    }
+    match Pinned::new() {
+        Ok(_) => shade_pair(c, addr, 0),
+        Err(_) => c.marker.with_orphan(|w| w.grey_precise(addr)),
     }
 }
 

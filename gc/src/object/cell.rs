@@ -77,6 +77,10 @@ impl<P: GcPtr> GcCell<P> {
     #[inline]
     pub fn set(&self, v: P) {
         let new = v.to_word();
+        if new != 0 {
+            // `poisonfree`: storing a freed object would hide a use-after-free until later.
+            crate::debug::poison::check_live(new, std::any::type_name::<P>());
+        }
         crate::mark::barrier::write(&self.word, new);
         // Release: the target's contents are visible to whoever loads the pointer.
         self.word.store(new, Ordering::Release);

@@ -144,12 +144,51 @@ unsafe impl<T: Trace, const N: usize> Trace for [T; N] {
     }
 }
 
-// SAFETY: the cell's value is reported (Cell<T: Copy> has no drop glue; reads are racy only
-// under concurrent marking, which requires GcCell for pointers anyway).
+/// Interior mutability without the write barrier: `Cell`, `RefCell` and `UnsafeCell` may hold
+/// only values without heap pointers. A pointer stored through one bypasses the barrier, and the
+/// concurrent marker can miss the object it names (a lost object): refused at compile time,
+/// when the type's `NO_TRACE` or `trace` is first used.
+struct NoBarrierCell<T>(std::marker::PhantomData<T>);
+
+impl<T: Trace> NoBarrierCell<T> {
+    const REFUSE_POINTERS: () = assert!(
+        T::NO_TRACE,
+        "a Cell, RefCell or UnsafeCell inside a collected object holds a Gc pointer: its stores bypass \
+         the write barrier and concurrent marking would lose objects; use GcCell (one pointer) or the \
+         raw API's write_ptr instead"
+    );
+}
+
+// SAFETY: the cell holds no heap pointers (checked at compile time above): nothing to report.
 unsafe impl<T: Trace + Copy> Trace for std::cell::Cell<T> {
-    const NO_TRACE: bool = T::NO_TRACE;
-    fn trace(&self, t: &mut Tracer<'_>) {
-        self.get().trace(t)
+    const NO_TRACE: bool = {
+        let () = NoBarrierCell::<T>::REFUSE_POINTERS;
+        true
+    };
+    fn trace(&self, _t: &mut Tracer<'_>) {
+        NoBarrierCell::<T>::REFUSE_POINTERS
+    }
+}
+
+// SAFETY: as for `Cell`.
+unsafe impl<T: Trace> Trace for std::cell::RefCell<T> {
+    const NO_TRACE: bool = {
+        let () = NoBarrierCell::<T>::REFUSE_POINTERS;
+        true
+    };
+    fn trace(&self, _t: &mut Tracer<'_>) {
+        NoBarrierCell::<T>::REFUSE_POINTERS
+    }
+}
+
+// SAFETY: as for `Cell`.
+unsafe impl<T: Trace> Trace for std::cell::UnsafeCell<T> {
+    const NO_TRACE: bool = {
+        let () = NoBarrierCell::<T>::REFUSE_POINTERS;
+        true
+    };
+    fn trace(&self, _t: &mut Tracer<'_>) {
+        NoBarrierCell::<T>::REFUSE_POINTERS
     }
 }
 
