@@ -56,6 +56,13 @@ pub mod internals {
     pub use crate::object::peek::peek_word;
     pub use crate::sweep::on_sweep_complete;
 
+    /// The concurrent marker's state in one line (for hang diagnostics next to
+    /// `tricolor_runtime::debug::sched_dump`).
+    pub fn mark_state() -> String {
+        let c = crate::collector::collector();
+        c.marker.conc.describe(c)
+    }
+
     /// Runs `f` with a tracer onto the current P's mark work if the collector is marking (a
     /// no-op otherwise): how a runtime layer shades pointers that leave or enter memory the
     /// collector scans as a root (the cleanup queue's records). `f` must not allocate.

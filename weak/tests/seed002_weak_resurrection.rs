@@ -84,11 +84,12 @@ fn upgrades_never_see_a_dead_object_while_objects_churn_and_collections_run() {
                 if std::env::var_os("SEED002_PROGRESS").is_some() && t.elapsed().as_millis() % 2000 < 50 {
                     // Debugging aid: progress counters and the scheduler state every 2 s.
                     eprintln!(
-                        "progress: upgrades {} churned {} cycles {}\n{}",
+                        "progress: upgrades {} churned {} cycles {}\n{}\n{}",
                         u.load(Ordering::Relaxed),
                         ch.load(Ordering::Relaxed),
                         cy.load(Ordering::Relaxed),
-                        tricolor_runtime::debug::sched_dump()
+                        tricolor_runtime::debug::sched_dump(),
+                        tricolor_gc::internals::mark_state()
                     );
                 }
                 if t.elapsed() > limit {

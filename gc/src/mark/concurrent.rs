@@ -20,7 +20,7 @@
 //!    in `restarts`). With no work anywhere and the world stopped no grey object exists, and
 //!    none can appear: the mark is complete (`Collector::finish_cycle`).
 
-use super::{PState, Worker};
+use super::{termination, PState, Worker};
 use crate::collector::Collector;
 use crate::object::trace::Tracer;
 use crate::perp::Pinned;
@@ -86,6 +86,25 @@ impl Conc {
             stack_bytes: AtomicUsize::new(0),
             restarts: AtomicU64::new(0),
         }
+    }
+
+    /// One line on the running cycle's marking state (`internals::mark_state`, watchdogs).
+    pub(crate) fn describe(&self, c: &Collector) -> String {
+        let deferred: Vec<u64> = self.deferred.lock().iter().map(|g| g.id()).collect();
+        format!(
+            "mark: gen {} cycles {} marking {} ready {} pending {} stacks {}/{} roots {} deferred {:?} scanned {} restarts {}",
+            self.gen.load(Ordering::Relaxed),
+            c.cycles(),
+            c.phase.marking(),
+            self.ready.load(Ordering::Relaxed),
+            self.pending.load(Ordering::Relaxed) as isize,
+            self.next_stack.load(Ordering::Relaxed),
+            self.stacks.lock().len(),
+            self.next_root.load(Ordering::Relaxed),
+            deferred,
+            self.scanned.load(Ordering::Relaxed),
+            self.restarts.load(Ordering::Relaxed),
+        )
     }
 
     /// Inside stop #1: a new cycle `gen` begins; no root job may run until `publish_snapshot`.
@@ -296,16 +315,27 @@ impl Conc {
         progress
     }
 
-    /// Step 3. Returns whether the cycle ended (here or elsewhere); false sends the caller back
-    /// to work.
+    /// Step 3 (`termination.rs`). Returns whether the cycle ended (here or elsewhere); false
+    /// sends the caller back to work.
     fn try_terminate(&'static self, c: &'static Collector, gen: u64) -> bool {
         let _t = self.term.lock();
         if c.cycles() >= gen {
             return true;
         }
-        // The ragged barrier: every P flushes its barrier buffer and publishes its work.
-        self.flushed.store(false, Ordering::Relaxed);
+        termination::attempt(&TermEnv(c)) == termination::Outcome::Done
+    }
+}
+
+/// Termination's environment: the real Ps, work lists and stops.
+struct TermEnv(&'static Collector);
+
+impl termination::Env for TermEnv {
+    type Stopped = tricolor_runtime::WorldStopped;
+
+    fn ragged_flush(&self) -> bool {
+        let c = self.0;
         let lists = c.marker.lists();
+        c.marker.conc.flushed.store(false, Ordering::Relaxed);
         tricolor_runtime::for_each_p(move |p| {
             // SAFETY: `for_each_p` runs this at P `p`'s safepoint (or for an idle P).
             unsafe {
@@ -319,35 +349,48 @@ impl Conc {
         let orphan = c.marker.with_orphan(|w| publish_worker(w, lists));
         // Relaxed: `for_each_p` returned, so every P's function has run and synchronised with
         // us through the barrier's lock.
-        if self.flushed.load(Ordering::Relaxed) || orphan || !lists.full.is_empty() {
-            return false;
-        }
-        // Stop #2.
-        let world = tricolor_runtime::stop_the_world();
-        c.weak.block();
+        c.marker.conc.flushed.load(Ordering::Relaxed) || orphan
+    }
+
+    fn global_work(&self) -> bool {
+        !self.0.marker.lists().full.is_empty()
+    }
+
+    fn stop(&self) -> Self::Stopped {
+        let w = tricolor_runtime::stop_the_world();
+        // Upgrades may not shade from here on (invariant 8).
+        self.0.weak.block();
+        w
+    }
+
+    fn flush_stopped(&self, w: &mut Self::Stopped) -> bool {
+        let c = self.0;
+        let (lists, perp) = (c.marker.lists(), c.marker.perp());
         let mut late = false;
-        let perp = c.marker.perp();
         for p in 0..perp.len() {
-            perp.with_stopped(&world, p, |s| late |= publish(s, lists));
+            perp.with_stopped(w, p, |s| late |= publish(s, lists));
         }
-        late |= c.marker.with_orphan(|w| publish_worker(w, lists));
-        if late || !lists.full.is_empty() {
-            // Work shaded after the ragged barrier: go on marking (Go's gcMarkDone restart).
-            self.restarts.fetch_add(1, Ordering::Relaxed);
-            c.weak.unblock();
-            drop(world);
-            return false;
-        }
-        c.finish_cycle(world);
-        true
+        late | c.marker.with_orphan(|o| publish_worker(o, lists))
+    }
+
+    fn restart(&self, w: Self::Stopped) {
+        // Work shaded after the ragged barrier: go on marking (Go's gcMarkDone restart).
+        self.0.marker.conc.restarts.fetch_add(1, Ordering::Relaxed);
+        self.0.weak.unblock();
+        drop(w);
+    }
+
+    fn finish(&self, w: Self::Stopped) {
+        self.0.finish_cycle(w);
     }
 }
 
-/// Flushes a P's barrier buffer and publishes its work; returns whether it had any.
+/// Flushes a P's barrier buffer and publishes its work; returns whether it had any. Buffered
+/// words that were black already are not work: counting them made termination livelock while
+/// weak upgraders shaded their (long marked) referents between every two attempts.
 fn publish(s: &mut PState, lists: &crate::mark::WorkLists) -> bool {
-    let had = !s.wbuf.is_empty();
     s.flush_wbuf();
-    had | publish_worker(&mut s.w, lists)
+    publish_worker(&mut s.w, lists)
 }
 
 fn publish_worker(w: &mut Worker, lists: &crate::mark::WorkLists) -> bool {

@@ -20,6 +20,7 @@ pub(crate) mod barrier;
 pub(crate) mod concurrent;
 mod drain;
 pub mod lfstack;
+pub(crate) mod termination;
 mod work;
 
 pub(crate) use drain::{Mode, Worker};

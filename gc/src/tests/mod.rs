@@ -4,4 +4,6 @@ mod loom_lfstack;
 #[cfg(loom)]
 mod loom_sweep;
 #[cfg(loom)]
+mod loom_termination;
+#[cfg(loom)]
 mod loom_weak;

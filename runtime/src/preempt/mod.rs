@@ -8,4 +8,5 @@ mod safepoint;
 
 pub(crate) use nopreempt::preempt_disabled;
 pub use nopreempt::NoPreempt;
+pub(crate) use safepoint::honour_scan_request;
 pub use safepoint::safepoint;

@@ -21,6 +21,16 @@ pub fn safepoint() {
     }
 }
 
+/// Scans `g`'s own stack if a marker asked it to (`G::scan_request`). `g` is the current
+/// goroutine, holding its P, preemption enabled.
+#[inline]
+pub(crate) fn honour_scan_request(g: &crate::g::G) {
+    // Relaxed: the marker re-sends the request until the scan is claimed.
+    if g.scan_request.load(Ordering::Relaxed) && g.scan_request.swap(false, Ordering::Relaxed) {
+        crate::hooks::scan_own_stack();
+    }
+}
+
 #[cold]
 #[inline(never)]
 fn safepoint_slow(s: &'static Sched) {
@@ -29,10 +39,7 @@ fn safepoint_slow(s: &'static Sched) {
         return;
     }
     let Some(p) = m.p() else { return }; // inside `blocking`: the P is already given away
-                                         // Relaxed: the marker re-sends the request until the scan is claimed.
-    if g.scan_request.load(Ordering::Relaxed) && g.scan_request.swap(false, Ordering::Relaxed) {
-        crate::hooks::scan_own_stack();
-    }
+    honour_scan_request(g);
     if s.gcwaiting.load(Ordering::Acquire) || p.run_safe_point_fn.load(Ordering::Acquire) != 0 || g.preempt.swap(false, Ordering::Relaxed) {
         mcall(SwitchOut::Preempted);
     }

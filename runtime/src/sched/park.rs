@@ -124,6 +124,11 @@ fn make_ready(g: &'static G, global: bool) {
 /// Yields the processor: the current goroutine goes to the back of its P's run queue, or of
 /// the global queue when goroutines wait there (see `schedule.rs`, `SwitchOut::Yield`).
 pub fn yield_now() {
-    expect_goroutine("yield_now");
+    let (m, g) = expect_goroutine("yield_now");
+    // A yield is a safepoint for a collector's self-scan request too: a goroutine that yields
+    // in a loop but never polls `safepoint()` must not hold up a concurrent mark.
+    if !crate::preempt::preempt_disabled(m) {
+        crate::preempt::honour_scan_request(g);
+    }
     mcall(SwitchOut::Yield);
 }
