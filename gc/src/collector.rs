@@ -491,7 +491,11 @@ impl Collector {
             crate::sweep::sweep_all(&self.heap);
             return;
         }
-        let target = self.cycles() + 1 + self.phase.marking() as u64;
+        // The phase first: a cycle that ends between the two reads would otherwise count as
+        // the fresh one (it began before this call, and what died since survived it: found by
+        // weak/tests/pointer.rs, 1 run in ~10).
+        let running = self.phase.marking() as u64;
+        let target = self.cycles() + 1 + running;
         while self.cycles() < target {
             if self.phase.marking() {
                 let gen = self.marker.conc.gen.load(Ordering::Acquire);
