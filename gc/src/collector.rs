@@ -488,7 +488,7 @@ impl Collector {
     pub(crate) fn collect(&'static self) {
         if self.debug.stoptheworld {
             self.run_cycle_stw(Trigger::Forced);
-            crate::sweep::sweep_all(&self.heap);
+            crate::sweep::sweep_all_and_wait(&self.heap, || self.cycles());
             return;
         }
         // The phase first: a cycle that ends between the two reads would otherwise count as
@@ -504,7 +504,7 @@ impl Collector {
                 self.run_cycle(Trigger::Forced);
             }
         }
-        crate::sweep::sweep_all(&self.heap);
+        crate::sweep::sweep_all_and_wait(&self.heap, || self.cycles());
     }
 }
 

@@ -264,6 +264,24 @@ pub(crate) fn sweep_all(heap: &Heap) -> usize {
     n
 }
 
+/// `collect()`'s end: sweeps what is left, then waits (yielding) until no sweeper still holds a
+/// span of this cycle — the background sweeper or an allocator may be halfway through the last
+/// ones, whose dead objects' specials (weak cells, cleanups) are not handled yet — or until a
+/// new cycle begins. Go's `runtime.GC` waits for `isSweepDone` the same way.
+pub(crate) fn sweep_all_and_wait(heap: &Heap, cycles: impl Fn() -> u64) {
+    let n = cycles();
+    sweep_all(heap);
+    // Acquire: pairs with the sweepers' AcqRel release of their token (their work is done).
+    while heap.sweep_active.load(Ordering::Acquire) & COUNT != 0 && cycles() == n {
+        if tricolor_runtime::hooks::on_goroutine() {
+            tricolor_runtime::yield_now();
+        } else {
+            std::thread::yield_now();
+        }
+        sweep_all(heap);
+    }
+}
+
 /// Sweep termination (world stopped, before marking): sweeps what is left, waits for sweepers
 /// that hold no P, and checks that every span is swept and every unswept list empty. Marking
 /// must not start while any span is being swept: the sweeper resets the mark bits. Returns the
