@@ -170,11 +170,17 @@ impl Conc {
         while paid < debt && c.cycles() < gen && self.gen.load(Ordering::Acquire) == gen {
             let (more, bytes) = self.work_chunk(c, 256);
             paid += bytes;
+            if more && bytes == 0 {
+                // Root jobs resolved without scanning (dead stacks, a deferred one): a
+                // safepoint, so a request to scan our own stack is honoured, then go on.
+                tricolor_runtime::safepoint();
+                continue;
+            }
             if !more {
                 // Nothing to scan right now: termination if the roots are done, else the
                 // remaining work is a stack waiting for its goroutine; stop paying.
                 if self.pending.load(Ordering::Acquire) == 0 {
-                    tricolor_runtime::scan::set_scan_requests(false);
+                    self.clear_scan_requests(gen);
                     self.try_terminate(c, gen);
                 }
                 break;
@@ -206,13 +212,23 @@ impl Conc {
             self.resolved();
             return true;
         }
-        // Running goroutines asked to scan themselves.
+        // Running goroutines asked to scan themselves: progress only if one got resolved
+        // (else the caller yields, letting them reach their safepoints).
         let retry: Vec<Goroutine> = std::mem::take(&mut *self.deferred.lock());
-        let any = !retry.is_empty();
+        let before = self.pending.load(Ordering::Acquire);
         for g in retry {
             self.stack_job(&mut s.w, g, gen);
         }
-        any
+        self.pending.load(Ordering::Acquire) != before
+    }
+
+    /// Every stack of cycle `gen` is scanned: the safepoints may stop looking. A helper of an
+    /// older cycle must not clear the next cycle's requests (the retry of a deferred stack
+    /// sets them again anyway).
+    fn clear_scan_requests(&self, gen: u64) {
+        if self.gen.load(Ordering::Acquire) == gen {
+            tricolor_runtime::scan::set_scan_requests(false);
+        }
     }
 
     fn resolved(&self) {
@@ -248,6 +264,21 @@ impl Conc {
                 // Dead at the snapshot, or died since: its stack holds nothing (a finished
                 // goroutine's result was shaded when it was written).
                 g.claim_scan(gen);
+                self.resolved();
+            }
+            Suspend::Running if g.is_current() => {
+                // Our own stack (an assist or helper reached its own deferred job): every
+                // frame of ours is live and consistent here, so scan it now — waiting for our
+                // own next safepoint would spin in this very loop (an assist did, forever).
+                if g.claim_scan(gen) {
+                    tricolor_runtime::scan::with_current_stack(|regs, sp, hi| {
+                        for &r in regs {
+                            w.grey_conservative(r);
+                        }
+                        w.scan_range_conservative(sp, hi);
+                        self.stack_bytes.fetch_add(hi - sp, Ordering::Relaxed);
+                    });
+                }
                 self.resolved();
             }
             Suspend::Running => {
@@ -309,7 +340,7 @@ impl Conc {
             return true;
         }
         if self.pending.load(Ordering::Acquire) == 0 {
-            tricolor_runtime::scan::set_scan_requests(false);
+            self.clear_scan_requests(gen);
             return self.try_terminate(c, gen) || progress;
         }
         progress
