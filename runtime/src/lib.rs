@@ -89,6 +89,7 @@ mod sched;
 mod spawn;
 mod stw;
 mod sync;
+mod sysmon;
 mod time;
 mod timer;
 

@@ -30,6 +30,11 @@ pub(crate) mod pending {
     /// Some goroutine has a self-scan request (`G::scan_request`): the collector is marking
     /// and found it running. Set and cleared by the collector (`scan::set_scan_requests`).
     pub(crate) const SCAN: u32 = 4;
+    /// Time slicing at safepoints is on (`hooks::set_time_slice`).
+    pub(crate) const SLICE: u32 = 8;
+    /// sysmon asked some goroutine to yield (`G::preempt`); cleared by the safepoint that
+    /// honours the last one.
+    pub(crate) const PREEMPT: u32 = 16;
 }
 
 /// A function `for_each_p` runs once on every P.
@@ -181,6 +186,7 @@ pub(crate) fn init(cfg: Config) -> Result<&'static Sched, BuildError> {
     });
     if fresh {
         crate::debug::schedtrace::start(s);
+        crate::sysmon::start(s);
     }
     if s.cfg != cfg {
         return Err(BuildError::AlreadyRunning { running: s.cfg.clone(), requested: cfg });
