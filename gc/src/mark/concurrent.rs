@@ -152,6 +152,12 @@ impl Conc {
             })
         }));
         let (more, bytes) = r.unwrap_or_else(|p| crate::debug::mark_panicked(&*p));
+        // The chunk's frames below us hold addresses of everything it scanned (the prefetch
+        // ring, Trace calls). Go marks on the system stack; we mark on the helper's goroutine
+        // stack, which is scanned conservatively: the next deeper calls (a safepoint's
+        // self-scan among them) would inherit those words in their padding and keep dead
+        // objects alive. Clear them.
+        clear_mark_frames();
         // Relaxed: a progress estimate for the pacer.
         self.scanned.fetch_add(bytes, Ordering::Relaxed);
         (more, bytes)
@@ -430,4 +436,12 @@ fn publish_worker(w: &mut Worker, lists: &crate::mark::WorkLists) -> bool {
     w.gcw.dispose(lists);
     w.gcw.flushed = false;
     had
+}
+
+/// Zeroes 4 KiB below the caller's frame (the mark chunk's dead frames; see `work_chunk`).
+#[inline(never)]
+fn clear_mark_frames() {
+    let mut zeros = [0usize; 512];
+    // The compiler must really write the array: the collector reads it as stack memory.
+    std::hint::black_box(&mut zeros);
 }
