@@ -169,7 +169,7 @@ fn mutator(table: Gc<GcArray<GcCell<Option<Gc<Node>>>>>, seed: u64, stop: Arc<At
 
 #[test]
 fn four_mutators_and_back_to_back_collections_lose_nothing() {
-    std::env::set_var("TRICOLOR_DEBUG", "gccheckmark=1,poisonfree=1");
+    std::env::set_var("TRICOLOR_DEBUG", "gcstoptheworld=0,gccheckmark=1,poisonfree=1");
     let secs: u64 = std::env::var("TRICOLOR_STRESS_SECS").ok().and_then(|v| v.parse().ok()).unwrap_or(3);
     let _hang = watchdog("concurrent mark stress", Duration::from_secs(secs + 120));
     let rt = Runtime::builder().procs(2).build().unwrap();

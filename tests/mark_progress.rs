@@ -18,7 +18,7 @@ struct Node {
 
 #[test]
 fn cycles_complete_beside_a_safepoint_loop_and_a_blocking_call() {
-    std::env::set_var("TRICOLOR_DEBUG", "gccheckmark=1,poisonfree=1");
+    std::env::set_var("TRICOLOR_DEBUG", "gcstoptheworld=0,gccheckmark=1,poisonfree=1");
     let _hang = watchdog("mark progress", Duration::from_secs(120));
     let rt = Runtime::builder().procs(2).build().unwrap();
     rt.block_on(|| {

@@ -1,12 +1,13 @@
 //! The collector: the process-wide state and the cycle.
 //!
-//! A cycle (reference §2) runs concurrently by default (`mark/concurrent.rs` has the steps):
+//! A concurrent cycle (reference §2; `TRICOLOR_DEBUG=gcstoptheworld=0`, not yet the default:
+//! see ARCHITECTURE.md's known gaps) runs as `mark/concurrent.rs` describes:
 //! sweep termination (finish sweeping, then stop #1: O(procs) work, the phase goes to Mark),
 //! concurrent mark by the background worker goroutine, `collect()` callers and assisting
 //! allocators, distributed termination and stop #2 (`finish_cycle`: the pacer, the sweepgen
 //! flip, the phase back to Off), then concurrent sweeping as before.
 //!
-//! `TRICOLOR_DEBUG=gcstoptheworld=1` (or 2) selects the stop-the-world collector instead
+//! `gcstoptheworld=1` (the default today) selects the stop-the-world collector
 //! (`run_cycle_stw`), Go's debug mode of the same name: one stop for the whole mark, in
 //! parallel on every P.
 //!
@@ -112,7 +113,10 @@ fn init() -> &'static Collector {
                 gctrace: debug_var("gctrace").unwrap_or(0) > 0,
                 checkmark: debug_var("gccheckmark").unwrap_or(0) > 0,
                 poisonfree: debug_var("poisonfree").unwrap_or(0) > 0,
-                stoptheworld: debug_var("gcstoptheworld").unwrap_or(0) > 0,
+                // Stop-the-world stays the default until concurrent marking stops retaining
+                // dead objects under CPU load (issue 10's open item; `gcstoptheworld=0` selects
+                // the concurrent collector).
+                stoptheworld: debug_var("gcstoptheworld").unwrap_or(1) > 0,
             },
             cycle_lock: tricolor_runtime::gsync::Mutex::new(()),
             cycles: AtomicU64::new(0),
@@ -331,6 +335,8 @@ impl Collector {
                 while rx.recv().is_ok() {
                     let gen = c.marker.conc.gen.load(Ordering::Acquire);
                     c.marker.conc.help_until_done(c, gen);
+                    // As the background sweeper: no marker's addresses under the park.
+                    crate::clear_stack_below();
                 }
             });
             tx

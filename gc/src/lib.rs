@@ -111,7 +111,7 @@ pub fn free_os_memory() -> usize {
 /// collect, it is gone" sequence then works without the object having to live on a goroutine
 /// of its own.
 #[inline(never)]
-fn clear_stack_below() {
+pub(crate) fn clear_stack_below() {
     let mut zeros = [0usize; 1024];
     // The compiler must really write the array: the collector reads it as stack memory.
     std::hint::black_box(&mut zeros);

@@ -394,6 +394,10 @@ pub(crate) fn start_background(heap: &'static Heap) -> tricolor_runtime::gsync::
                 }
             }
             crate::specials::prune();
+            // The sweep's frames hold addresses of the objects it freed; the slots get reused,
+            // and this goroutine parks (its stack scanned) at the same depth: clear them, or a
+            // stale word keeps the slot's next object alive (tests/stale_words.rs, under load).
+            crate::clear_stack_below();
         }
     });
     tx
