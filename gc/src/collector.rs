@@ -326,8 +326,6 @@ impl Collector {
         let t_marking = Instant::now();
         *self.started.lock() = Some(CycleStart { trigger, t0, t_marking, stop1, heap0, heap1, goal });
         self.marker.conc.publish_snapshot();
-        // The mark needs Ps for its helpers: safepoint-polling loops yield after 1 ms.
-        tricolor_runtime::hooks::set_time_slice(true);
         let worker = self.mark_worker.get_or_init(|| {
             let (tx, rx) = tricolor_runtime::gsync::chan::bounded::<()>(1);
             tricolor_runtime::go(move || {
@@ -376,7 +374,6 @@ impl Collector {
         let n = self.cycles.fetch_add(1, Ordering::AcqRel) + 1;
         self.phase.end_mark(crate::phase::WorldToken::stopped(&world), n);
         self.weak.unblock();
-        tricolor_runtime::hooks::set_time_slice(false);
         let t_end = Instant::now();
         let stop2 = world.elapsed();
         drop(world);

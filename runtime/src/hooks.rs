@@ -136,18 +136,3 @@ pub(crate) fn scan_own_stack() {
         crate::scan::with_current_stack(|regs, sp, hi| c.scan_own_stack(regs, sp, hi));
     }
 }
-
-/// Turns time slicing at safepoints on or off: while on, a goroutine that has run for more than
-/// 1 ms yields at its next `safepoint()` if goroutines wait for a P (to the back of its P's
-/// queue). The collector turns it on while it marks concurrently: its helpers need Ps that
-/// safepoint-polling loops would otherwise keep forever (cooperative scheduling; sysmon's
-/// time-slice preemption will subsume this).
-pub fn set_time_slice(on: bool) {
-    use std::sync::atomic::Ordering;
-    let s = crate::sched::sched();
-    if on {
-        s.safepoint_pending.fetch_or(crate::sched::pending::SLICE, Ordering::Release);
-    } else {
-        s.safepoint_pending.fetch_and(!crate::sched::pending::SLICE, Ordering::Release);
-    }
-}

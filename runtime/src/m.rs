@@ -60,9 +60,6 @@ pub(crate) struct M {
     /// (counted in `Sched::restarted`; `stw.rs`, restart fairness). Set by the waker before the
     /// note's Release; cleared by this M.
     pub(crate) restarted: AtomicBool,
-    /// When the current goroutine started its run on this M (`nanotime`; the time slice
-    /// `safepoint()` enforces while `hooks::set_time_slice` is on). Written by this M only.
-    pub(crate) run_since: AtomicI64,
 }
 
 // SAFETY: the UnsafeCell and Cell fields are touched only by the M's own thread (documented per
@@ -92,7 +89,6 @@ impl M {
             sleep_until: AtomicI64::new(i64::MAX),
             rng: Cell::new(0x9E37_79B9_7F4A_7C15 ^ (id + 1).wrapping_mul(0xBF58_476D_1CE4_E5B9)),
             job: AtomicPtr::new(std::ptr::null_mut()),
-            run_since: AtomicI64::new(0),
             restarted: AtomicBool::new(false),
         }
     }

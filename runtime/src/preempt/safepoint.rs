@@ -31,16 +31,6 @@ pub(crate) fn honour_scan_request(g: &crate::g::G) {
     }
 }
 
-/// How long a goroutine may run while others wait, when time slicing is on.
-const SLICE_NS: i64 = 1_000_000;
-
-/// Whether the current goroutine has used its time slice and someone is waiting for a P.
-fn slice_over(s: &Sched, m: &crate::m::M, p: &crate::p::P) -> bool {
-    // Relaxed: this M's own clock; racy queue lengths are hints (a miss waits one more poll).
-    crate::time::nanotime() - m.run_since.load(Ordering::Relaxed) > SLICE_NS
-        && (!p.runq.is_empty() || s.runq_size.load(Ordering::Relaxed) > 0)
-}
-
 #[cold]
 #[inline(never)]
 fn safepoint_slow(s: &'static Sched) {
@@ -50,10 +40,6 @@ fn safepoint_slow(s: &'static Sched) {
     }
     let Some(p) = m.p() else { return }; // inside `blocking`: the P is already given away
     honour_scan_request(g);
-    if s.safepoint_pending.load(Ordering::Relaxed) & crate::sched::pending::SLICE != 0 && slice_over(s, m, p) {
-        mcall(SwitchOut::Preempted);
-        return;
-    }
     let preempt = g.preempt.swap(false, Ordering::Relaxed);
     if preempt {
         s.safepoint_pending.fetch_and(!crate::sched::pending::PREEMPT, Ordering::Release);

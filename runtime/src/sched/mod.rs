@@ -30,8 +30,6 @@ pub(crate) mod pending {
     /// Some goroutine has a self-scan request (`G::scan_request`): the collector is marking
     /// and found it running. Set and cleared by the collector (`scan::set_scan_requests`).
     pub(crate) const SCAN: u32 = 4;
-    /// Time slicing at safepoints is on (`hooks::set_time_slice`).
-    pub(crate) const SLICE: u32 = 8;
     /// sysmon asked some goroutine to yield (`G::preempt`); cleared by the safepoint that
     /// honours the last one.
     pub(crate) const PREEMPT: u32 = 16;

@@ -40,8 +40,6 @@ fn execute(m: &'static M, g: &'static G, inherit: bool) {
     g.status.cas(GStatus::Runnable, GStatus::Running);
     g.m.store(m as *const M as *mut M, Ordering::Relaxed);
     m.curg.store(g.as_ptr(), Ordering::Relaxed);
-    // Relaxed: read by this M's own safepoints only.
-    m.run_since.store(crate::time::nanotime(), Ordering::Relaxed);
     if !inherit {
         if let Some(p) = m.p() {
             p.schedtick.fetch_add(1, Ordering::Relaxed);
