@@ -296,13 +296,8 @@ impl Collector {
         let t0 = Instant::now();
         let heap0 = self.heap.counters.live.load(Ordering::Relaxed);
         let goal = self.pacer.goal();
-        // Sweep termination, concurrently first.
-        crate::sweep::sweep_all(&self.heap);
         // Stop #1.
-        let world = tricolor_runtime::stop_the_world();
-        self.heap.flush_caches();
-        crate::sweep::finish(&self.heap);
-        let heap1 = self.heap.counters.live.load(Ordering::Relaxed);
+        let (world, _, heap1) = self.sweep_termination();
         let gen = self.cycles() + 1;
         self.marker.conc.prepare(gen, self.stats.last_scanned());
         let own = tricolor_runtime::hooks::current_proc(&tricolor_runtime::NoPreempt::new())
@@ -342,6 +337,38 @@ impl Collector {
         let _ = worker.try_send(());
     }
 
+    /// Sweep termination, both collectors: sweep what the last cycle left (concurrently), stop
+    /// the world, return every P's cached spans (invariant 12), then sweep what is still left
+    /// (a goroutine may have allocated meanwhile, or `collect()` raced another cycle) while
+    /// every sweeper without a P waits outside. Returns the stopped world, when it stopped, and
+    /// the live-heap estimate then.
+    fn sweep_termination(&self) -> (tricolor_runtime::WorldStopped, Instant, usize) {
+        crate::sweep::sweep_all(&self.heap);
+        let world = tricolor_runtime::stop_the_world();
+        let t_stopped = Instant::now();
+        self.heap.flush_caches();
+        crate::sweep::finish(&self.heap);
+        (world, t_stopped, self.heap.counters.live.load(Ordering::Relaxed))
+    }
+
+    /// The end of mark termination, both collectors (world stopped, every span uncached): the
+    /// live estimate becomes the marked bytes, the pacer sets the next goal, the sweepgen flip
+    /// makes every span unswept, the phase goes back to Off with the new cycle number and weak
+    /// upgrades may go on. Returns the cycle number.
+    fn end_mark(&self, world: &tricolor_runtime::WorldStopped, marked: usize) -> u64 {
+        self.heap.counters.live.store(marked, Ordering::Relaxed);
+        self.pacer.commit(marked);
+        self.heap.advance_sweepgen();
+        crate::sweep::reopen(&self.heap);
+        if cfg!(debug_assertions) {
+            self.heap.check_pages();
+        }
+        let n = self.cycles.fetch_add(1, Ordering::AcqRel) + 1;
+        self.phase.end_mark(crate::phase::WorldToken::stopped(world), n);
+        self.weak.unblock();
+        n
+    }
+
     /// Mark termination, inside stop #2 (`mark/concurrent.rs` established that no grey object
     /// exists): O(procs) work.
     pub(crate) fn finish_cycle(&'static self, world: tricolor_runtime::WorldStopped) {
@@ -364,16 +391,7 @@ impl Collector {
         });
         // Cached spans go back before the flip makes every span unswept (invariant 12).
         self.heap.flush_caches();
-        self.heap.counters.live.store(marked, Ordering::Relaxed);
-        self.pacer.commit(marked);
-        self.heap.advance_sweepgen();
-        crate::sweep::reopen(&self.heap);
-        if cfg!(debug_assertions) {
-            self.heap.check_pages();
-        }
-        let n = self.cycles.fetch_add(1, Ordering::AcqRel) + 1;
-        self.phase.end_mark(crate::phase::WorldToken::stopped(&world), n);
-        self.weak.unblock();
+        let n = self.end_mark(&world, marked);
         let t_end = Instant::now();
         let stop2 = world.elapsed();
         drop(world);
@@ -426,16 +444,8 @@ impl Collector {
         let heap0 = self.heap.counters.live.load(Ordering::Relaxed);
         // gctrace reports the goal this cycle ran against, as Go does.
         let goal = self.pacer.goal();
-        // Step 1.
-        crate::sweep::sweep_all(&self.heap);
-        // Step 2.
-        let world = tricolor_runtime::stop_the_world();
-        let t_stopped = Instant::now();
-        self.heap.flush_caches();
-        // Sweep termination: what step 1 left (a goroutine may have allocated meanwhile, or
-        // `collect()` raced another cycle), then every sweeper without a P waits outside.
-        crate::sweep::finish(&self.heap);
-        let heap1 = self.heap.counters.live.load(Ordering::Relaxed);
+        // Steps 1 and 2.
+        let (world, t_stopped, heap1) = self.sweep_termination();
         // Step 3.
         self.phase.begin_mark(crate::phase::WorldToken::stopped(&world));
         // A panic in a user `Trace` impl or root scanner leaves the heap half-marked (other
@@ -454,16 +464,7 @@ impl Collector {
         self.weak.block();
         self.phase.begin_mark_termination(crate::phase::WorldToken::stopped(&world));
         // Step 4.
-        self.heap.counters.live.store(marked.marked, Ordering::Relaxed);
-        self.pacer.commit(marked.marked);
-        self.heap.advance_sweepgen();
-        crate::sweep::reopen(&self.heap);
-        if cfg!(debug_assertions) {
-            self.heap.check_pages();
-        }
-        let n = self.cycles.fetch_add(1, Ordering::AcqRel) + 1;
-        self.phase.end_mark(crate::phase::WorldToken::stopped(&world), n);
-        self.weak.unblock();
+        let n = self.end_mark(&world, marked.marked);
         let t_end = Instant::now();
         let pause = t_end - t0.max(t_stopped - world.stopping());
         drop(world);

@@ -305,18 +305,23 @@ fn nodes_in_a_vec(n: u64) -> Vec<Gc<Node>> {
     (0..n).map(|val| Gc::new(Node { next: GcCell::new(None), val })).collect()
 }
 
+/// A `Gc<Node>` whose object the collector freed: kept only in a `Vec` (its buffer is on the
+/// system heap, which the collector does not scan). Conservative stacks may keep a few of the
+/// 256; most are freed. On a goroutine, with `heap_lock` held.
+fn a_freed_node() -> Gc<Node> {
+    let v = nodes_in_a_vec(256);
+    collect();
+    collect();
+    v.iter().copied().find(|g| raw::object_info(g.addr()).is_none()).expect("some node freed")
+}
+
 #[test]
 #[cfg(debug_assertions)]
 fn a_gc_kept_only_in_a_vec_is_reported_when_used_after_free() {
     debug_modes(MODES);
     let _h = heap_lock();
     let msg = block_on(|| {
-        // A Vec's buffer is on the system heap, which the collector does not scan.
-        let v = nodes_in_a_vec(256);
-        collect();
-        collect();
-        // Conservative stacks may keep a few; most are freed.
-        let freed = v.iter().copied().find(|g| raw::object_info(g.addr()).is_none()).expect("some node freed");
+        let freed = a_freed_node();
         panic_message(catch_unwind(|| std::hint::black_box(freed).val))
     });
     assert!(msg.starts_with("use of a freed object: 0x"), "{msg}");
@@ -330,10 +335,7 @@ fn storing_a_freed_object_is_reported_at_the_store() {
     debug_modes(MODES);
     let _h = heap_lock();
     let msg = block_on(|| {
-        let v = nodes_in_a_vec(256);
-        collect();
-        collect();
-        let freed = v.iter().copied().find(|g| raw::object_info(g.addr()).is_none()).expect("some node freed");
+        let freed = a_freed_node();
         let holder = Gc::new(Node { next: GcCell::new(None), val: 1 });
         panic_message(catch_unwind(|| holder.next.set(Some(std::hint::black_box(freed)))))
     });
