@@ -273,7 +273,7 @@ impl Collector {
     #[cold]
     fn assist(&'static self, live: usize) {
         let gen = self.marker.conc.gen.load(Ordering::Acquire);
-        if self.debug.stoptheworld || gen <= self.cycles() {
+        if gen <= self.cycles() {
             return;
         }
         // A refill charges about a span (8 KiB for the small classes).

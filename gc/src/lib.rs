@@ -104,12 +104,12 @@ pub fn free_os_memory() -> usize {
     scavenger::release_all() * heap::class::PAGE_SIZE
 }
 
-/// Zeroes 8 KiB of this goroutine's stack below the caller's frame before the cycle runs
-/// there (bdwgc's `GC_clear_stack`): earlier, deeper calls of the caller left words that the
-/// collector's own frames would otherwise inherit in their padding, and the conservative scan
-/// of the collecting goroutine would keep whatever they point at alive. The common "drop it,
-/// collect, it is gone" sequence then works without the object having to live on a goroutine
-/// of its own.
+/// Zeroes 8 KiB of this goroutine's stack below the caller's frame (bdwgc's `GC_clear_stack`):
+/// earlier, deeper calls of the caller left words that later frames would inherit in their
+/// padding, and the conservative scan of the goroutine would keep whatever they point at alive.
+/// `collect()` calls it before the cycle runs on the caller (so "drop it, collect, it is gone"
+/// works without the object living on a goroutine of its own); mark helpers after every chunk,
+/// and the background sweeper and mark worker before they park.
 #[inline(never)]
 pub(crate) fn clear_stack_below() {
     let mut zeros = [0usize; 1024];

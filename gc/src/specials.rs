@@ -24,7 +24,8 @@ use parking_lot::Mutex; // statics need a const constructor; not loom-modelled
 pub trait SpecialKind: Send + Sync + 'static {
     /// For diagnostics.
     fn name(&self) -> &'static str;
-    /// Reports heap pointers held in `data` (called while marking, world stopped).
+    /// Reports heap pointers held in `data` (called while marking, under the span's specials
+    /// lock; concurrently with goroutines, which shade the data of records they add meanwhile).
     fn trace(&self, data: usize, t: &mut Tracer<'_>);
     /// The object at `object` (payload address) died; `interior` is the byte offset the record
     /// was made for. Called by the sweeper with no heap lock held; must not allocate from the
@@ -185,7 +186,8 @@ pub fn find(addr: usize, kind: KindId) -> Option<usize> {
     list.iter().find(|s| s.slot_offset == at.slot_offset && s.interior == at.interior && s.kind == kind).map(|s| s.data)
 }
 
-/// Marking: trace every record's data (world stopped).
+/// Marking: trace every record's data (a concurrent root job; each span's list under its lock,
+/// records added after the snapshot of `SPANS` are shaded by `add`).
 pub(crate) fn trace_all(t: &mut Tracer<'_>) {
     let spans: Vec<&'static Span> = SPANS.lock().clone();
     let kinds: Vec<&'static dyn SpecialKind> = KINDS.lock().clone();

@@ -176,11 +176,12 @@ impl SuspendedG {
     /// and captures, on the system heap), to scan conservatively like a stack. `None` once it
     /// runs (the closure has moved onto its stack).
     pub fn pending_body(&self) -> Option<(usize, usize)> {
-        // SAFETY: the scan bit freezes the G; only its owner takes `entry`, which it cannot do
-        // while frozen.
-        self.g
-            .entry
-            .with(|e| unsafe { (*e).as_ref() }.map(|a| (std::sync::Arc::as_ptr(a) as *const u8 as usize, std::mem::size_of_val(&**a))))
+        self.g.entry.with(|e| {
+            // SAFETY: the scan bit freezes the G; only its owner takes `entry`, which it cannot
+            // do while frozen.
+            let body = unsafe { (*e).as_ref() };
+            body.map(|a| (std::sync::Arc::as_ptr(a) as *const u8 as usize, std::mem::size_of_val(&**a)))
+        })
     }
 }
 

@@ -56,7 +56,12 @@ impl WbBuf {
 /// Runs the barrier for a store of `new` into `slot` (the old value is read from the slot).
 #[inline]
 pub(crate) fn write(slot: &AtomicUsize, new: usize) {
-    let c = collector();
+    write_in(collector(), slot, new)
+}
+
+/// `write` for a caller that has the collector at hand already (`GcCell::set`).
+#[inline]
+pub(crate) fn write_in(c: &'static Collector, slot: &AtomicUsize, new: usize) {
     // Debug builds check the thread on every store, so the misuse shows deterministically
     // (release builds find it only while marking, where it would lose an object).
     if cfg!(debug_assertions) && !tricolor_runtime::hooks::on_goroutine() {
@@ -74,26 +79,36 @@ pub(crate) fn write(slot: &AtomicUsize, new: usize) {
 #[inline(never)]
 pub(crate) fn shade_pair(c: &'static Collector, old: usize, new: usize) {
     match Pinned::new() {
-        Ok(pin) => c.marker.perp().with(&pin, |s| {
-            if s.wbuf.n + 2 > WBUF_LEN {
-                s.flush_wbuf();
-            }
-            for v in [old, new] {
-                if v != 0 {
-                    s.wbuf.buf[s.wbuf.n] = v;
-                    s.wbuf.n += 1;
-                }
-            }
-        }),
+        Ok(pin) => buffer(c, &pin, old, new),
         Err(NoProc::NotGoroutine) => not_goroutine(),
-        Err(NoProc::InBlocking) => c.marker.with_orphan(|w| {
-            for v in [old, new] {
-                if v != 0 {
-                    w.grey_precise(v);
-                }
-            }
-        }),
+        Err(NoProc::InBlocking) => orphan(c, old, new),
     }
+}
+
+/// Both words into the pinned P's barrier buffer (flushed into its mark work when full).
+fn buffer(c: &'static Collector, pin: &Pinned, old: usize, new: usize) {
+    c.marker.perp().with(pin, |s| {
+        if s.wbuf.n + 2 > WBUF_LEN {
+            s.flush_wbuf();
+        }
+        for v in [old, new] {
+            if v != 0 {
+                s.wbuf.buf[s.wbuf.n] = v;
+                s.wbuf.n += 1;
+            }
+        }
+    })
+}
+
+/// Off a P: grey both words straight into the shared orphan worker.
+fn orphan(c: &'static Collector, old: usize, new: usize) {
+    c.marker.with_orphan(|w| {
+        for v in [old, new] {
+            if v != 0 {
+                w.grey_precise(v);
+            }
+        }
+    })
 }
 
 #[cold]
@@ -113,8 +128,8 @@ pub(crate) fn shade(addr: usize) {
         return;
     }
     match Pinned::new() {
-        Ok(_) => shade_pair(c, addr, 0),
-        Err(_) => c.marker.with_orphan(|w| w.grey_precise(addr)),
+        Ok(pin) => buffer(c, &pin, addr, 0),
+        Err(_) => orphan(c, addr, 0),
     }
 }
 

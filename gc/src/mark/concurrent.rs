@@ -157,7 +157,7 @@ impl Conc {
         // stack, which is scanned conservatively: the next deeper calls (a safepoint's
         // self-scan among them) would inherit those words in their padding and keep dead
         // objects alive. Clear them.
-        clear_mark_frames();
+        crate::clear_stack_below();
         // Relaxed: a progress estimate for the pacer.
         self.scanned.fetch_add(bytes, Ordering::Relaxed);
         (more, bytes)
@@ -252,17 +252,7 @@ impl Conc {
         match g.try_suspend() {
             Suspend::Stopped(sg) => {
                 if g.claim_scan(gen) {
-                    for r in sg.regs() {
-                        w.grey_conservative(r);
-                    }
-                    let (sp, hi) = (sg.sp(), sg.stack_hi());
-                    if sp >= sg.stack_lo() && sp <= hi {
-                        w.scan_range_conservative(sp, hi);
-                        self.stack_bytes.fetch_add(hi - sp, Ordering::Relaxed);
-                    }
-                    if let Some((p, n)) = sg.pending_body() {
-                        w.scan_range_conservative(p, p + n);
-                    }
+                    self.stack_bytes.fetch_add(w.scan_suspended(&sg), Ordering::Relaxed);
                 }
                 self.resolved();
             }
@@ -277,13 +267,7 @@ impl Conc {
                 // frame of ours is live and consistent here, so scan it now — waiting for our
                 // own next safepoint would spin in this very loop (an assist did, forever).
                 if g.claim_scan(gen) {
-                    tricolor_runtime::scan::with_current_stack(|regs, sp, hi| {
-                        for &r in regs {
-                            w.grey_conservative(r);
-                        }
-                        w.scan_range_conservative(sp, hi);
-                        self.stack_bytes.fetch_add(hi - sp, Ordering::Relaxed);
-                    });
+                    self.stack_bytes.fetch_add(w.scan_own_stack(), Ordering::Relaxed);
                 }
                 self.resolved();
             }
@@ -307,19 +291,14 @@ impl Conc {
         if !me.claim_scan(gen) {
             return;
         }
-        c.marker.perp().with(&pin, |s| {
-            for &r in regs {
-                s.w.grey_conservative(r);
-            }
-            s.w.scan_range_conservative(sp, hi);
-        });
-        self.stack_bytes.fetch_add(hi - sp, Ordering::Relaxed);
+        let bytes = c.marker.perp().with(&pin, |s| s.w.scan_stack(regs, sp, hi));
+        self.stack_bytes.fetch_add(bytes, Ordering::Relaxed);
     }
 
     /// Marks until the cycle `gen` has terminated (the worker goroutine, `collect()`).
     pub(crate) fn help_until_done(&'static self, c: &'static Collector, gen: u64) {
         while c.cycles() < gen {
-            if !self.help(c, gen, usize::MAX) {
+            if !self.help(c, gen) {
                 // Nothing to do until someone else finishes (a terminator holds `term`, a
                 // stack waits for its goroutine's safepoint).
                 tricolor_runtime::yield_now();
@@ -327,11 +306,12 @@ impl Conc {
         }
     }
 
-    /// Up to `chunks` chunks of mark work for cycle `gen`, then termination if no work is
-    /// left. Returns whether it made progress. Call with preemption enabled, on a goroutine.
-    pub(crate) fn help(&'static self, c: &'static Collector, gen: u64, chunks: usize) -> bool {
+    /// Chunks of mark work for cycle `gen` while there is some, then termination if every
+    /// root job is done. Returns whether it made progress. Call with preemption enabled, on a
+    /// goroutine.
+    fn help(&'static self, c: &'static Collector, gen: u64) -> bool {
         let mut progress = false;
-        for _ in 0..chunks {
+        loop {
             if c.cycles() >= gen || self.gen.load(Ordering::Acquire) != gen {
                 return true;
             }
@@ -341,9 +321,6 @@ impl Conc {
             progress = true;
             // A safepoint between chunks: stops, ragged barriers and our own self-scan.
             tricolor_runtime::safepoint();
-        }
-        if progress && chunks != usize::MAX {
-            return true;
         }
         if self.pending.load(Ordering::Acquire) == 0 {
             self.clear_scan_requests(gen);
@@ -432,16 +409,8 @@ fn publish(s: &mut PState, lists: &crate::mark::WorkLists) -> bool {
 
 fn publish_worker(w: &mut Worker, lists: &crate::mark::WorkLists) -> bool {
     let had = !w.gcw.is_empty() || w.gcw.flushed;
-    w.gcw.flushed = false;
     w.gcw.dispose(lists);
+    // Reported through `had`; the next barrier counts only what is published after it.
     w.gcw.flushed = false;
     had
-}
-
-/// Zeroes 4 KiB below the caller's frame (the mark chunk's dead frames; see `work_chunk`).
-#[inline(never)]
-fn clear_mark_frames() {
-    let mut zeros = [0usize; 512];
-    // The compiler must really write the array: the collector reads it as stack memory.
-    std::hint::black_box(&mut zeros);
 }

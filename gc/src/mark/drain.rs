@@ -132,6 +132,40 @@ impl Worker {
         }
     }
 
+    /// Scans a stack conservatively: its saved registers, then `[sp, hi)`. Returns the stack
+    /// bytes scanned.
+    pub(crate) fn scan_stack(&mut self, regs: &[usize], sp: usize, hi: usize) -> usize {
+        for &r in regs {
+            self.grey_conservative(r);
+        }
+        self.scan_range_conservative(sp, hi);
+        hi - sp
+    }
+
+    /// Scans the calling goroutine's own stack (every frame of the caller is live). Returns
+    /// the stack bytes scanned.
+    pub(crate) fn scan_own_stack(&mut self) -> usize {
+        tricolor_runtime::scan::with_current_stack(|regs, sp, hi| self.scan_stack(regs, sp, hi))
+    }
+
+    /// Scans a goroutine frozen by its scan bit: registers, live stack, and the spawn packet of
+    /// one that has not started. Returns the stack bytes scanned.
+    pub(crate) fn scan_suspended(&mut self, g: &tricolor_runtime::scan::SuspendedG) -> usize {
+        let (sp, hi) = (g.sp(), g.stack_hi());
+        let bytes = if sp >= g.stack_lo() && sp <= hi {
+            self.scan_stack(&g.regs(), sp, hi)
+        } else {
+            for r in g.regs() {
+                self.grey_conservative(r);
+            }
+            0
+        };
+        if let Some((p, n)) = g.pending_body() {
+            self.scan_range_conservative(p, p + n);
+        }
+        bytes
+    }
+
     #[inline]
     fn grey(&mut self, o: ObjRef) {
         let l = o.span.layout();
@@ -210,8 +244,9 @@ impl Worker {
                 let i = wi * 64 + b.trailing_zeros() as usize;
                 b &= b - 1;
                 // SAFETY: the bitmap was validated against the payload size, so word i is
-                // inside the live object.
-                let v = unsafe { (*((payload + i * 8) as *const crate::sync::atomic::AtomicUsize)).load(Ordering::Relaxed) };
+                // inside the live object. Acquire pairs with `raw::write_ptr`'s Release store,
+                // as `GcCell`'s trace does (concurrent markers must see the target's header).
+                let v = unsafe { (*((payload + i * 8) as *const crate::sync::atomic::AtomicUsize)).load(Ordering::Acquire) };
                 if v != 0 {
                     self.grey_precise(v);
                 }

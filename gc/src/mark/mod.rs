@@ -32,7 +32,7 @@ use crate::perp::PerP;
 use crate::sync::atomic::{AtomicUsize, Ordering};
 use crate::sync::Mutex;
 use std::sync::OnceLock;
-use tricolor_runtime::scan::{all_goroutines, with_current_stack, Goroutine, Suspend};
+use tricolor_runtime::scan::{all_goroutines, Goroutine, Suspend};
 use tricolor_runtime::{ProcId, WorldStopped};
 
 /// A unit of root scanning.
@@ -146,13 +146,7 @@ impl Marker {
             .0;
         perp.with_stopped(w, own, |s| {
             let wk = &mut s.w;
-            with_current_stack(|regs, sp, hi| {
-                for &r in regs {
-                    wk.grey_conservative(r);
-                }
-                wk.scan_range_conservative(sp, hi);
-                stack_bytes.fetch_add(hi - sp, Ordering::Relaxed);
-            });
+            stack_bytes.fetch_add(wk.scan_own_stack(), Ordering::Relaxed);
             // Results of finished goroutines not joined yet (their packets are not on any
             // stack); the stopper owns every P's list while the world is stopped.
             tricolor_runtime::scan::for_each_unjoined_result(w, |p, n| wk.scan_range_conservative(p, p + n));
@@ -235,17 +229,7 @@ fn scan_root(c: &'static crate::collector::Collector, wk: &mut Worker, job: &Roo
         RootJob::Stack(g) => loop {
             match g.try_suspend() {
                 Suspend::Stopped(s) => {
-                    for r in s.regs() {
-                        wk.grey_conservative(r);
-                    }
-                    let (sp, hi) = (s.sp(), s.stack_hi());
-                    if sp >= s.stack_lo() && sp <= hi {
-                        wk.scan_range_conservative(sp, hi);
-                        stack_bytes.fetch_add(hi - sp, Ordering::Relaxed);
-                    }
-                    if let Some((p, n)) = s.pending_body() {
-                        wk.scan_range_conservative(p, p + n);
-                    }
+                    stack_bytes.fetch_add(wk.scan_suspended(&s), Ordering::Relaxed);
                     return;
                 }
                 Suspend::Dead => return,
@@ -262,12 +246,7 @@ fn scan_root(c: &'static crate::collector::Collector, wk: &mut Worker, job: &Roo
 /// Single-threaded mark from all roots with `wk` (checkmark mode). World stopped; stopper.
 pub(crate) fn mark_all_roots_single(c: &'static crate::collector::Collector, wk: &mut Worker, w: &WorldStopped) {
     tricolor_runtime::scan::for_each_unjoined_result(w, |p, n| wk.scan_range_conservative(p, p + n));
-    with_current_stack(|regs, sp, hi| {
-        for &r in regs {
-            wk.grey_conservative(r);
-        }
-        wk.scan_range_conservative(sp, hi);
-    });
+    wk.scan_own_stack();
     let stack_bytes = AtomicUsize::new(0);
     for job in root_jobs() {
         scan_root(c, wk, &job, &stack_bytes);

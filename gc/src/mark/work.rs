@@ -178,7 +178,6 @@ impl GcWork {
 
     /// Publishes all local work and returns empty buffers (the ragged-barrier flush of
     /// concurrent marking; stop-the-world marking ends with empty buffers instead).
-    #[allow(dead_code)]
     pub(crate) fn dispose(&mut self, lists: &WorkLists) {
         for b in [self.cur.take(), self.spare.take()].into_iter().flatten() {
             if b.n > 0 {

@@ -77,11 +77,12 @@ impl<P: GcPtr> GcCell<P> {
     #[inline]
     pub fn set(&self, v: P) {
         let new = v.to_word();
-        if new != 0 {
-            // `poisonfree`: storing a freed object would hide a use-after-free until later.
+        let c = crate::collector::collector();
+        if new != 0 && c.debug.poisonfree {
+            // Storing a freed object would hide a use-after-free until later.
             crate::debug::poison::check_live(new, std::any::type_name::<P>());
         }
-        crate::mark::barrier::write(&self.word, new);
+        crate::mark::barrier::write_in(c, &self.word, new);
         // Release: the target's contents are visible to whoever loads the pointer.
         self.word.store(new, Ordering::Release);
     }
@@ -97,7 +98,9 @@ impl<P: GcPtr> fmt::Debug for GcCell<P> {
 unsafe impl<P: GcPtr> Trace for GcCell<P> {
     #[inline]
     fn trace(&self, t: &mut Tracer<'_>) {
-        // Relaxed: markers run with the world stopped (or, later, rely on the barrier).
-        t.edge(self.word.load(Ordering::Relaxed))
+        // Acquire pairs with `set`'s Release: a concurrent marker that reads the new target
+        // also sees its published header (else it would mark it and skip its scan). A value
+        // replaced meanwhile was shaded by the barrier.
+        t.edge(self.word.load(Ordering::Acquire))
     }
 }

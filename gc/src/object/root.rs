@@ -58,7 +58,9 @@ impl Roots {
         t.free.push(i);
     }
 
-    /// Reports every root handle (world stopped).
+    /// Reports every root handle: a concurrent root job, under the table's lock (`Root::new`
+    /// and drop shade what they add or remove while marking, so the job may come before or
+    /// after them).
     pub(crate) fn trace_handles(&self, t: &mut Tracer<'_>) {
         for &a in self.table.lock().slots.iter() {
             t.edge(a);

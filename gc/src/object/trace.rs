@@ -159,38 +159,23 @@ impl<T: Trace> NoBarrierCell<T> {
     );
 }
 
-// SAFETY: the cell holds no heap pointers (checked at compile time above): nothing to report.
-unsafe impl<T: Trace + Copy> Trace for std::cell::Cell<T> {
-    const NO_TRACE: bool = {
-        let () = NoBarrierCell::<T>::REFUSE_POINTERS;
-        true
-    };
-    fn trace(&self, _t: &mut Tracer<'_>) {
-        NoBarrierCell::<T>::REFUSE_POINTERS
-    }
+macro_rules! no_barrier_cell {
+    ($($cell:ident<T: $($bound:path),+>),+) => {$(
+        // SAFETY: the cell holds no heap pointers (checked at compile time above): nothing to
+        // report.
+        unsafe impl<T: $($bound +)+> Trace for std::cell::$cell<T> {
+            const NO_TRACE: bool = {
+                let () = NoBarrierCell::<T>::REFUSE_POINTERS;
+                true
+            };
+            fn trace(&self, _t: &mut Tracer<'_>) {
+                NoBarrierCell::<T>::REFUSE_POINTERS
+            }
+        }
+    )+};
 }
 
-// SAFETY: as for `Cell`.
-unsafe impl<T: Trace> Trace for std::cell::RefCell<T> {
-    const NO_TRACE: bool = {
-        let () = NoBarrierCell::<T>::REFUSE_POINTERS;
-        true
-    };
-    fn trace(&self, _t: &mut Tracer<'_>) {
-        NoBarrierCell::<T>::REFUSE_POINTERS
-    }
-}
-
-// SAFETY: as for `Cell`.
-unsafe impl<T: Trace> Trace for std::cell::UnsafeCell<T> {
-    const NO_TRACE: bool = {
-        let () = NoBarrierCell::<T>::REFUSE_POINTERS;
-        true
-    };
-    fn trace(&self, _t: &mut Tracer<'_>) {
-        NoBarrierCell::<T>::REFUSE_POINTERS
-    }
-}
+no_barrier_cell!(Cell<T: Trace, Copy>, RefCell<T: Trace>, UnsafeCell<T: Trace>);
 
 macro_rules! tuple_trace {
     ($($n:tt $t:ident),+) => {
