@@ -305,14 +305,17 @@ impl Collector {
             .0;
         // Results of finished goroutines not joined yet (the stopper owns every P's list while
         // the world is stopped); results written from now on are shaded when written.
-        self.marker.perp().with_stopped(&world, own, |s| {
-            tricolor_runtime::scan::for_each_unjoined_result(&world, |p, n| s.w.scan_range_conservative(p, p + n));
-            // VM root scanners report their roots here, once per cycle: a VM changes that
-            // memory through `raw::write_barrier` while marking runs.
-            let scan = || self.roots.trace_scanners(&mut crate::object::trace::Tracer { w: &mut s.w });
-            if let Err(p) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(scan)) {
-                crate::debug::mark_panicked(&*p)
-            }
+        // On the system stack: the scans handle the addresses they find (`on_system_stack`).
+        tricolor_runtime::hooks::on_system_stack(|| {
+            self.marker.perp().with_stopped(&world, own, |s| {
+                tricolor_runtime::scan::for_each_unjoined_result(&world, |p, n| s.w.scan_range_conservative(p, p + n));
+                // VM root scanners report their roots here, once per cycle: a VM changes that
+                // memory through `raw::write_barrier` while marking runs.
+                let scan = || self.roots.trace_scanners(&mut crate::object::trace::Tracer { w: &mut s.w });
+                if let Err(p) = std::panic::catch_unwind(std::panic::AssertUnwindSafe(scan)) {
+                    crate::debug::mark_panicked(&*p)
+                }
+            })
         });
         // Blackening last: the barrier and allocate-black are on for every P at once.
         self.phase.begin_mark(crate::phase::WorldToken::stopped(&world));
@@ -375,7 +378,7 @@ impl Collector {
         let t_term = Instant::now();
         self.phase.begin_mark_termination(crate::phase::WorldToken::stopped(&world));
         if self.debug.checkmark {
-            crate::debug::checkmark::run(self, &world, true);
+            tricolor_runtime::hooks::on_system_stack(|| crate::debug::checkmark::run(self, &world, true));
         }
         let perp = self.marker.perp();
         let (mut marked, mut scanned) = (self.marker.conc.fresh_marked.swap(0, Ordering::Relaxed), 0);
@@ -452,13 +455,19 @@ impl Collector {
         // workers stopped early with grey objects in their buffers, the weak state still
         // marking): nothing can continue from there, so it ends the process with its message
         // (decision 14) instead of unwinding into the caller of an allocation.
-        let marked = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.marker.mark(self, &world))) {
+        // On the system stack: the mark's frames hold the address of everything it scans,
+        // and this goroutine's stack is scanned conservatively next cycle
+        // (`runtime/src/sched/system_stack.rs`).
+        let r = tricolor_runtime::hooks::on_system_stack(|| {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.marker.mark(self, &world)))
+        });
+        let marked = match r {
             Ok(m) => m,
             Err(p) => crate::debug::mark_panicked(&*p),
         };
         let t_marked = Instant::now();
         if self.debug.checkmark {
-            crate::debug::checkmark::run(self, &world, false);
+            tricolor_runtime::hooks::on_system_stack(|| crate::debug::checkmark::run(self, &world, false));
         }
         // Mark termination: weak upgrades may not create grey objects from here (invariant 8).
         self.weak.block();

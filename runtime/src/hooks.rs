@@ -61,19 +61,7 @@ pub fn pin_proc() -> Result<(NoPreempt, ProcId), NoProc> {
     }
 }
 
-/// Records the caller's stack depth in its goroutine, so that the goroutine's exit clears its
-/// stack down to here (`G::clear_dead_stack`). The collector calls it on allocation slow
-/// paths, whose deep frames hold fresh object addresses. A no-op off a goroutine.
-#[inline(never)]
-pub fn note_stack_depth() {
-    let here = 0u8;
-    let sp = std::hint::black_box(&here) as *const u8 as usize;
-    if let Some((_, g)) = current() {
-        if sp >= g.stack.lo() && sp < g.stack.hi() {
-            g.note_sp(sp);
-        }
-    }
-}
+pub use crate::sched::system_stack::on_system_stack;
 
 /// Whether the calling thread is running a goroutine.
 pub fn on_goroutine() -> bool {
@@ -133,6 +121,7 @@ pub(crate) fn shade_range(lo: usize, hi: usize) {
 #[inline(never)]
 pub(crate) fn scan_own_stack() {
     if let Some(c) = collector() {
-        crate::scan::with_current_stack(|regs, sp, hi| c.scan_own_stack(regs, sp, hi));
+        // On the system stack: the scan's frames hold every address it finds (system_stack.rs).
+        on_system_stack(|| crate::scan::with_current_stack(|regs, sp, hi| c.scan_own_stack(regs, sp, hi)));
     }
 }

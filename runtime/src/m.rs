@@ -9,7 +9,7 @@ use crate::arch::Context;
 use crate::g::G;
 use crate::os::note::Note;
 use crate::p::P;
-use crate::sync::atomic::{AtomicBool, AtomicI64, AtomicPtr, AtomicU32, Ordering};
+use crate::sync::atomic::{AtomicBool, AtomicI64, AtomicPtr, AtomicU32, AtomicUsize, Ordering};
 use crate::sync::cell::UnsafeCell;
 use std::cell::Cell;
 
@@ -60,6 +60,19 @@ pub(crate) struct M {
     /// (counted in `Sched::restarted`; `stw.rs`, restart fairness). Set by the waker before the
     /// note's Release; cleared by this M.
     pub(crate) restarted: AtomicBool,
+    /// The lowest stack pointer at which the current goroutine entered a no-preempt section
+    /// (allocation, write barrier, runtime locks, weak and channel operations: the code that
+    /// handles heap addresses) since it was switched in; `usize::MAX` on g0. Folded into
+    /// `G::low_sp` when the goroutine switches out, so its exit clears its stack down to here
+    /// (`G::clear_dead_stack`). Written by this M's thread only (Relaxed load + store).
+    pub(crate) low_sp: AtomicUsize,
+    /// The running goroutine is executing on this M's system stack (`on_system_stack`).
+    /// Own thread only (Relaxed); a future signal handler reads it on the same thread.
+    pub(crate) on_sys: AtomicBool,
+    /// The goroutine's registers and stack pointer where it entered the system stack: its
+    /// live frames for a scan of its own stack from there (`scan::with_current_stack`). Own
+    /// thread only, valid while `on_sys`.
+    pub(crate) sys_ctx: UnsafeCell<Context>,
 }
 
 // SAFETY: the UnsafeCell and Cell fields are touched only by the M's own thread (documented per
@@ -90,6 +103,9 @@ impl M {
             rng: Cell::new(0x9E37_79B9_7F4A_7C15 ^ (id + 1).wrapping_mul(0xBF58_476D_1CE4_E5B9)),
             job: AtomicPtr::new(std::ptr::null_mut()),
             restarted: AtomicBool::new(false),
+            low_sp: AtomicUsize::new(usize::MAX),
+            on_sys: AtomicBool::new(false),
+            sys_ctx: UnsafeCell::new(Context::default()),
         }
     }
 

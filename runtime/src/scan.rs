@@ -50,10 +50,16 @@ pub fn all_goroutines() -> Vec<Goroutine> {
 /// Off a goroutine.
 #[inline(never)]
 pub fn with_current_stack<R>(f: impl FnOnce(&[usize], usize, usize) -> R) -> R {
-    let (_, g) = crate::sched::park::expect_goroutine("scan::with_current_stack");
+    let (m, g) = crate::sched::park::expect_goroutine("scan::with_current_stack");
     let mut ctx = crate::arch::Context::default();
-    // SAFETY: `ctx` is a local; capture only writes into it.
-    unsafe { Cpu::capture(&mut ctx) };
+    if crate::sched::system_stack::on_system_stack_now(m) {
+        // On the system stack: the goroutine's frames are those above where it left its
+        // stack. SAFETY: own thread's M, valid while `on_sys`.
+        ctx = m.sys_ctx.with(|c| unsafe { *c });
+    } else {
+        // SAFETY: `ctx` is a local; capture only writes into it.
+        unsafe { Cpu::capture(&mut ctx) };
+    }
     let r = f(Cpu::words(&ctx), Cpu::sp(&ctx), g.stack.hi());
     std::hint::black_box(&ctx);
     r

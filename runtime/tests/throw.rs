@@ -41,6 +41,7 @@ fn child() {
                 }
             });
         }),
+        "park_on_system_stack" => rt.block_on(|| tricolor_runtime::hooks::on_system_stack(tricolor_runtime::yield_now)),
         other => panic!("unknown case {other}"),
     }
     std::thread::sleep(Duration::from_secs(30));
@@ -52,6 +53,7 @@ fn a_broken_invariant_aborts_with_its_message_on_any_thread() {
         ("goroutine", "fatal error: test: broken on a goroutine"),
         ("thread", "fatal error: test: broken on a plain thread"),
         ("for_each_p", "fatal error: runtime: the for_each_p function panicked on P1 (callback failed on P1)"),
+        ("park_on_system_stack", "fatal error: runtime: goroutine tried to park, yield or switch on the system stack"),
     ] {
         let (sig, err, took) = run_case(case);
         assert_eq!(sig, Some(libc_sigabrt()), "{case}: not aborted; stderr:\n{err}");

@@ -199,11 +199,16 @@ impl Heap {
         if size > MAX_OBJECT {
             return Err(AllocError::TooLarge { requested: size });
         }
+        // On the system stack: a refill's frames (central lists, the span's layout, sweeping)
+        // hold span and object addresses many KiB below the caller, where the goroutine's later
+        // frames would inherit them unwritten and its conservative scan keep dead objects
+        // alive (`tricolor_runtime::hooks::on_system_stack`). Nothing here parks.
+        tricolor_runtime::hooks::on_system_stack(|| self.alloc_slow_here(ty, size, noscan))
+    }
+
+    fn alloc_slow_here(&self, ty: &'static TypeInfo, size: usize, noscan: bool) -> Result<(usize, bool), AllocError> {
         let total = size.max(1) + if noscan { 0 } else { HEADER };
         let (np, p) = pin_proc().map_err(AllocError::NoProc)?;
-        // These frames will hold the new object's address: the goroutine's exit clears its
-        // stack down to here (stale words on reused stacks, issue 9 item 5).
-        tricolor_runtime::hooks::note_stack_depth();
         let cell = &self.caches[p.0];
         let (slot, refilled) = if total <= MAX_SMALL {
             let spc = SpanClass::new(class_for(total), noscan);

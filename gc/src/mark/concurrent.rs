@@ -141,23 +141,23 @@ impl Conc {
         let gen = self.gen.load(Ordering::Acquire);
         // A panic in a user `Trace` impl leaves grey objects in our buffers that no one will
         // scan: the heap is half-marked, and the process ends with the message (decision 14).
-        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            c.marker.perp().with(&pin, |s| {
-                let before = s.w.bytes_scanned;
-                let more = self.root_jobs(c, s, gen) || {
-                    s.flush_wbuf();
-                    s.w.drain(budget)
-                };
-                (more, s.w.bytes_scanned - before)
-            })
-        }));
+        // On the system stack, as Go marks: the chunk's frames hold the address of everything
+        // it scanned (the prefetch ring, Trace calls), and left on this goroutine's stack,
+        // which is scanned conservatively, the next deeper calls would inherit them in their
+        // padding and keep dead objects alive (`runtime/src/sched/system_stack.rs`).
+        let r = tricolor_runtime::hooks::on_system_stack(|| {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                c.marker.perp().with(&pin, |s| {
+                    let before = s.w.bytes_scanned;
+                    let more = self.root_jobs(c, s, gen) || {
+                        s.flush_wbuf();
+                        s.w.drain(budget)
+                    };
+                    (more, s.w.bytes_scanned - before)
+                })
+            }))
+        });
         let (more, bytes) = r.unwrap_or_else(|p| crate::debug::mark_panicked(&*p));
-        // The chunk's frames below us hold addresses of everything it scanned (the prefetch
-        // ring, Trace calls). Go marks on the system stack; we mark on the helper's goroutine
-        // stack, which is scanned conservatively: the next deeper calls (a safepoint's
-        // self-scan among them) would inherit those words in their padding and keep dead
-        // objects alive. Clear them.
-        crate::clear_stack_below();
         // Relaxed: a progress estimate for the pacer.
         self.scanned.fetch_add(bytes, Ordering::Relaxed);
         (more, bytes)

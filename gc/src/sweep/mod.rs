@@ -186,6 +186,12 @@ impl protocol::Env for HeapSweep<'_> {
 /// The bitmap and special work of sweeping `s`, owned by the caller (sweepgen h−1). Returns
 /// whether an object survived.
 fn sweep_bits(heap: &Heap, s: &'static Span) -> bool {
+    // On the system stack: the specials' sweep handles the addresses of the span's objects,
+    // and the caller's goroutine stack is scanned conservatively (`on_system_stack`).
+    tricolor_runtime::hooks::on_system_stack(|| sweep_bits_here(heap, s))
+}
+
+fn sweep_bits_here(heap: &Heap, s: &'static Span) -> bool {
     let c = collector();
     let l = s.layout();
     if s.has_specials.load(Ordering::Acquire) {

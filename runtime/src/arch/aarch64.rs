@@ -79,12 +79,35 @@ std::arch::global_asm!(
     "brk #0",
     ".cfi_endproc",
     ".size tricolor_trampoline, .-tricolor_trampoline",
+    // tricolor_call_on_stack(arg = x0, f = x1, sp = x2): calls f(arg) with sp = x2, then
+    // returns on the caller's stack (frame-pointer based, so unwinders walk back across).
+    ".global tricolor_call_on_stack",
+    ".type tricolor_call_on_stack,%function",
+    ".p2align 4",
+    "tricolor_call_on_stack:",
+    ".cfi_startproc",
+    "stp x29, x30, [sp, #-16]!",
+    ".cfi_def_cfa_offset 16",
+    ".cfi_offset x29, -16",
+    ".cfi_offset x30, -8",
+    "mov x29, sp",
+    ".cfi_def_cfa_register x29",
+    "mov sp, x2",
+    "blr x1",
+    "mov sp, x29",
+    ".cfi_def_cfa sp, 16",
+    "ldp x29, x30, [sp], #16",
+    ".cfi_def_cfa_offset 0",
+    "ret",
+    ".cfi_endproc",
+    ".size tricolor_call_on_stack, .-tricolor_call_on_stack",
 );
 
 extern "C" {
     fn tricolor_switch(save: *mut Context, load: *const Context);
     fn tricolor_trampoline();
     fn tricolor_capture(save: *mut Context);
+    fn tricolor_call_on_stack(arg: usize, f: extern "C" fn(usize), sp: usize);
 }
 
 /// aarch64 Linux.
@@ -102,6 +125,13 @@ impl Arch for Cpu {
     unsafe fn capture(save: *mut Context) {
         // SAFETY: writes only into `save`, which the caller guarantees valid.
         unsafe { tricolor_capture(save) }
+    }
+
+    #[inline(always)]
+    unsafe fn call_on_stack(arg: usize, f: extern "C" fn(usize), sp: usize) {
+        // SAFETY: the caller upholds the trait's obligations; the assembly restores sp, x29
+        // and x30 and follows AAPCS64 for the call.
+        unsafe { tricolor_call_on_stack(arg, f, sp) }
     }
 
     fn new_entry(top: usize, entry: extern "C" fn(usize) -> !, arg: usize) -> Context {

@@ -43,6 +43,15 @@ pub(crate) trait Arch {
     /// 1. `save` is valid for writes.
     unsafe fn capture(save: *mut Context);
 
+    /// Calls `f(arg)` with the stack pointer at `sp`, then returns on the caller's stack (Go's
+    /// `systemstack`: `sched/system_stack.rs`).
+    ///
+    /// # Safety
+    /// 1. `sp` is 16-byte aligned, and the memory below it (as deep as `f` goes) is a stack
+    ///    nobody else uses until this returns.
+    /// 2. `f` does not unwind (it catches panics itself) and does not switch contexts.
+    unsafe fn call_on_stack(arg: usize, f: extern "C" fn(usize), sp: usize);
+
     /// A context that, when switched to, calls `entry(arg)` on a fresh stack whose top is `top`
     /// (16-byte aligned). `entry` must never return.
     fn new_entry(top: usize, entry: extern "C" fn(usize) -> !, arg: usize) -> Context;
@@ -56,6 +65,25 @@ pub(crate) trait Arch {
 
 /// The architecture in use.
 pub(crate) type Cpu = imp::Cpu;
+
+/// The current stack pointer (one instruction; for stack-depth bookkeeping, not for
+/// correctness of a switch).
+#[inline(always)]
+pub(crate) fn current_sp() -> usize {
+    let sp: usize;
+    // SAFETY: reads the stack pointer register into a general register; no memory access, no
+    // flags, the stack is untouched.
+    #[cfg(target_arch = "x86_64")]
+    unsafe {
+        std::arch::asm!("mov {}, rsp", out(reg) sp, options(nomem, nostack, preserves_flags))
+    };
+    // SAFETY: as above.
+    #[cfg(target_arch = "aarch64")]
+    unsafe {
+        std::arch::asm!("mov {}, sp", out(reg) sp, options(nomem, nostack, preserves_flags))
+    };
+    sp
+}
 
 #[cfg(all(test, not(loom)))]
 mod tests {

@@ -74,12 +74,34 @@ std::arch::global_asm!(
     "ud2",
     ".cfi_endproc",
     ".size tricolor_trampoline, .-tricolor_trampoline",
+    // tricolor_call_on_stack(arg = rdi, f = rsi, sp = rdx): calls f(arg) with rsp = sp, then
+    // returns on the caller's stack. The frame is rbp-based so unwinders and backtraces walk
+    // from f back onto the caller's stack.
+    ".global tricolor_call_on_stack",
+    ".type tricolor_call_on_stack,@function",
+    ".p2align 4",
+    "tricolor_call_on_stack:",
+    ".cfi_startproc",
+    "push rbp",
+    ".cfi_def_cfa_offset 16",
+    ".cfi_offset rbp, -16",
+    "mov rbp, rsp",
+    ".cfi_def_cfa_register rbp",
+    "mov rsp, rdx",
+    "call rsi",
+    "mov rsp, rbp",
+    "pop rbp",
+    ".cfi_def_cfa rsp, 8",
+    "ret",
+    ".cfi_endproc",
+    ".size tricolor_call_on_stack, .-tricolor_call_on_stack",
 );
 
 extern "C" {
     fn tricolor_switch(save: *mut Context, load: *const Context);
     fn tricolor_trampoline();
     fn tricolor_capture(save: *mut Context);
+    fn tricolor_call_on_stack(arg: usize, f: extern "C" fn(usize), sp: usize);
 }
 
 /// x86_64 Linux.
@@ -98,6 +120,13 @@ impl Arch for Cpu {
     unsafe fn capture(save: *mut Context) {
         // SAFETY: writes only into `save`, which the caller guarantees valid.
         unsafe { tricolor_capture(save) }
+    }
+
+    #[inline(always)]
+    unsafe fn call_on_stack(arg: usize, f: extern "C" fn(usize), sp: usize) {
+        // SAFETY: the caller upholds the trait's obligations; the assembly restores rsp and
+        // rbp and follows the C ABI for the call.
+        unsafe { tricolor_call_on_stack(arg, f, sp) }
     }
 
     fn new_entry(top: usize, entry: extern "C" fn(usize) -> !, arg: usize) -> Context {

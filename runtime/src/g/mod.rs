@@ -50,9 +50,9 @@ pub(crate) struct G {
     pub(crate) wait_reason: crate::sync::atomic::AtomicU8,
     /// Timer used by `sleep`, created on first use; only the G itself touches it.
     pub(crate) sleep_timer: UnsafeCell<Option<Arc<crate::timer::TimerCore>>>,
-    /// The lowest stack pointer seen since the G started: at every switch-out and at
-    /// `hooks::note_stack_depth` (allocation slow paths). How much of the stack the exit clears
-    /// (`clear_dead_stack`). Written by whoever owns the G at the time (it, or g0 right after it
+    /// The lowest stack pointer seen since the G started: at every switch-out and at every
+    /// no-preempt section (`M::low_sp`, folded in at switch-out). How much of the stack the
+    /// exit clears (`clear_dead_stack`). Written by whoever owns the G at the time (it, or g0 right after it
     /// switched out); Relaxed.
     pub(crate) low_sp: AtomicUsize,
     /// The last collection cycle whose marker scanned this stack (`scan::Goroutine::claim_scan`):
@@ -112,20 +112,39 @@ impl G {
     /// slots unwritten, and the conservative scan would take a stale heap address there for a
     /// live reference for as long as that goroutine runs (issue 9 item 5; a cleanup test's
     /// object was kept alive forever by the background sweeper, which had reused the stack of
-    /// the goroutine that allocated it). Clears `[low_sp - SLACK, hi)`, never below the page
-    /// `low_sp` is in (pages below may never have been touched; writing them would commit
-    /// them). Called on g0 after the G's final switch, before it goes back to a free list.
+    /// the goroutine that allocated it). Called on g0 after the G's final switch, before it goes
+    /// back to a free list.
+    ///
+    /// The G used its stack down to about `low_sp` (its deepest switch-out or no-preempt
+    /// section: allocation, barrier, runtime locks; the collector's deep work runs on the
+    /// system stack), plus the frames of leaf calls below that nobody recorded. `[low_sp's
+    /// page, hi)` was touched, so it is zeroed outright; below it, `SLACK` more bytes are read
+    /// and only nonzero words written, so pages the G never touched are not committed (a read
+    /// maps the shared zero page).
     pub(crate) fn clear_dead_stack(&self) {
         /// Below the lowest recorded SP: frames of calls made after the last record (the
-        /// switch itself, a leaf function) that we did not see.
-        const SLACK: usize = 1024;
-        let hi = self.stack.hi();
-        let low = self.low_sp.load(Ordering::Relaxed).min(hi);
-        let lo = low.saturating_sub(SLACK).max(low & !4095).max(self.stack.lo());
+        /// switch itself, a leaf function) that we did not see. Debug builds' frames are several
+        /// times larger.
+        const SLACK: usize = if cfg!(debug_assertions) { 16 << 10 } else { 4 << 10 };
+        let (lo_stack, hi) = (self.stack.lo(), self.stack.hi());
+        let low = self.low_sp.load(Ordering::Relaxed).clamp(lo_stack, hi);
+        let page = (low & !4095).max(lo_stack);
         // SAFETY: the G is dead and off-CPU, and nobody else owns it yet (it is not on a free
-        // list): `[lo, hi)` is inside its stack mapping and committed (every page from the
-        // lowest SP's page up to the top was touched by the G).
-        unsafe { std::ptr::write_bytes(lo as *mut u8, 0, hi - lo) };
+        // list): `[page, hi)` is inside its stack mapping and was touched by the G.
+        unsafe { std::ptr::write_bytes(page as *mut u8, 0, hi - page) };
+        let mut p = low.saturating_sub(SLACK).max(lo_stack) & !7;
+        while p < page {
+            // SAFETY: inside the dead G's stack mapping (readable and writable above the
+            // guard); a read of an untouched page maps the zero page, and we write only words
+            // that are nonzero, which live on pages that are already committed.
+            unsafe {
+                let w = p as *mut usize;
+                if std::ptr::read_volatile(w) != 0 {
+                    w.write(0);
+                }
+            }
+            p += 8;
+        }
         self.low_sp.store(usize::MAX, Ordering::Relaxed);
     }
 

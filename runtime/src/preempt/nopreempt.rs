@@ -35,6 +35,12 @@ impl NoPreempt {
         // preemption will only read it), so no lock prefix is needed. Relaxed: same thread.
         let n = m.locks.load(Ordering::Relaxed);
         m.locks.store(n + 1, Ordering::Relaxed);
+        // The stack depth of code that handles heap addresses, for the exit's stack clearing
+        // (`M::low_sp`). Relaxed load + store: this thread's own word.
+        let sp = crate::arch::current_sp();
+        if sp < m.low_sp.load(Ordering::Relaxed) {
+            m.low_sp.store(sp, Ordering::Relaxed);
+        }
     }
 
     /// A guard for `m`, which must be this thread's M (saves the thread-local lookup).

@@ -9,6 +9,7 @@
 pub(crate) mod idle;
 pub(crate) mod park;
 pub(crate) mod schedule;
+pub(crate) mod system_stack;
 
 use crate::config::{BuildError, Builder, Config};
 use crate::g::G;

@@ -64,6 +64,9 @@ pub(crate) fn mcall(action: SwitchOut) {
         // std keeps unwinding state per thread and we may resume on another one.
         crate::os::signal::fatal("goroutine tried to park or yield while unwinding a panic (a Drop impl blocked); this is not supported");
     }
+    if crate::sched::system_stack::on_system_stack_now(m) {
+        crate::throw!("runtime: goroutine tried to park, yield or switch on the system stack ({action:?})");
+    }
     if !matches!(action, SwitchOut::Park(_) | SwitchOut::BlockingNoP) {
         debug_assert_eq!(m.locks.load(Ordering::Relaxed), 0, "runtime: goroutine switch inside a no-preempt section");
     }

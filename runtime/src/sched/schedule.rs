@@ -45,6 +45,8 @@ fn execute(m: &'static M, g: &'static G, inherit: bool) {
             p.schedtick.fetch_add(1, Ordering::Relaxed);
         }
     }
+    // From here on, no-preempt sections run on `g`'s stack (`M::low_sp`).
+    m.low_sp.store(usize::MAX, Ordering::Relaxed);
     let save = m.g0.with_mut(|c| c);
     let load = g.ctx.with(|c| c);
     // SAFETY: `g` is Running and owned by this M (the CAS above), so its context and stack are
@@ -63,6 +65,13 @@ fn after_switch(s: &'static Sched, m: &'static M, g: &'static G) -> Option<&'sta
     // it switched out at, for `clear_dead_stack`. SAFETY: the G is off-CPU and ours; its saved
     // context is complete.
     g.note_sp(g.ctx.with(|c| Cpu::sp(unsafe { &*c })));
+    // And the deepest no-preempt section it ran since it was switched in (nothing on g0 has
+    // entered one since the switch back: this is g0's first act).
+    let low = m.low_sp.load(Ordering::Relaxed);
+    m.low_sp.store(usize::MAX, Ordering::Relaxed);
+    if low >= g.stack.lo() && low < g.stack.hi() {
+        g.note_sp(low);
+    }
     match action {
         SwitchOut::Park(commit) => {
             g.status.cas(GStatus::Running, GStatus::Waiting);
