@@ -12,6 +12,8 @@ echo "== tests (unit, integration, examples, doc)"
 cargo test --workspace
 echo "== tests again, release build (the optimizer changes what the conservative stack scan sees)"
 cargo test --workspace --release
+echo "== the stop-the-world collector (gcstoptheworld=1): the façade's and the weak and cleanup layers' tests, release"
+TRICOLOR_DEBUG=gcstoptheworld=1 cargo test --release -p tricolor -p tricolor-weak -p tricolor-cleanup --tests
 echo "== benches compile"
 cargo build --workspace --benches
 echo "== stress under load (W12, one round: more procs than cores, CPU hogs, checkmark+poisonfree)"

@@ -1,13 +1,12 @@
 //! The collector: the process-wide state and the cycle.
 //!
-//! A concurrent cycle (reference §2; `TRICOLOR_DEBUG=gcstoptheworld=0`, not yet the default:
-//! see ARCHITECTURE.md's known gaps) runs as `mark/concurrent.rs` describes:
+//! A concurrent cycle (reference §2; the default) runs as `mark/concurrent.rs` describes:
 //! sweep termination (finish sweeping, then stop #1: O(procs) work, the phase goes to Mark),
 //! concurrent mark by the background worker goroutine, `collect()` callers and assisting
 //! allocators, distributed termination and stop #2 (`finish_cycle`: the pacer, the sweepgen
 //! flip, the phase back to Off), then concurrent sweeping as before.
 //!
-//! `gcstoptheworld=1` (the default today) selects the stop-the-world collector
+//! `TRICOLOR_DEBUG=gcstoptheworld=1` selects the stop-the-world collector
 //! (`run_cycle_stw`), Go's debug mode of the same name: one stop for the whole mark, in
 //! parallel on every P.
 //!
@@ -113,10 +112,8 @@ fn init() -> &'static Collector {
                 gctrace: debug_var("gctrace").unwrap_or(0) > 0,
                 checkmark: debug_var("gccheckmark").unwrap_or(0) > 0,
                 poisonfree: debug_var("poisonfree").unwrap_or(0) > 0,
-                // Stop-the-world stays the default until concurrent marking stops retaining
-                // dead objects under CPU load (issue 10's open item; `gcstoptheworld=0` selects
-                // the concurrent collector).
-                stoptheworld: debug_var("gcstoptheworld").unwrap_or(1) > 0,
+                // Concurrent by default; `gcstoptheworld=1` is Go's debug mode of the same name.
+                stoptheworld: debug_var("gcstoptheworld").unwrap_or(0) > 0,
             },
             cycle_lock: tricolor_runtime::gsync::Mutex::new(()),
             cycles: AtomicU64::new(0),

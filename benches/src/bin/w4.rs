@@ -8,10 +8,6 @@ use tricolor_benches::w4;
 use tricolor_runtime::Runtime;
 
 fn main() {
-    // W4 measures the concurrent collector (not yet the default); an explicit setting wins.
-    if std::env::var_os("TRICOLOR_DEBUG").is_none() {
-        std::env::set_var("TRICOLOR_DEBUG", "gcstoptheworld=0");
-    }
     let (mut mib, mut secs) = (1024usize, 10.0f64);
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
