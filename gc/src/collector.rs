@@ -191,29 +191,14 @@ impl Collector {
         noscan: bool,
     ) -> Result<(usize, bool), AllocError> {
         tricolor_runtime::safepoint();
-        let r = match self.heap.alloc(ty, size, noscan) {
+        // Allocate-black while marking (reference §3.3), by the heap where it knows the slot:
+        // no safepoint between this read and the allocation, so the phase cannot change before
+        // the caller initialises the object, and the initial values are shaded by the typed
+        // constructors (`Gc::new`, `GcArray::from_fn`).
+        let black = self.phase.barrier_on();
+        match self.heap.alloc(ty, size, noscan, black) {
             Err(e) => self.alloc_retry(e, ty, size, noscan),
             r => r,
-        };
-        // Allocate-black while marking (reference §3.3): the phase cannot change before the
-        // caller initialises the object (no safepoint until then), and the initial values are
-        // shaded by the typed constructors (`Gc::new`, `GcArray::from_fn`).
-        if let Ok((addr, _)) = r {
-            if self.phase.barrier_on() {
-                self.mark_fresh(addr);
-            }
-        }
-        r
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn mark_fresh(&self, addr: usize) {
-        let Some(o) = self.heap.arena.find_object(addr) else {
-            tricolor_runtime::throw!("gc: a fresh object {addr:#x} is not in the heap")
-        };
-        if o.span.try_mark(o.index) {
-            self.marker.conc.fresh_marked.fetch_add(o.span.layout().elemsize, Ordering::Relaxed);
         }
     }
 
@@ -229,7 +214,8 @@ impl Collector {
         match e {
             AllocError::MemoryLimit { .. } => {
                 self.collect();
-                self.heap.alloc(ty, size, noscan)
+                // After the collection, at a safepoint of its own: read the phase afresh.
+                self.heap.alloc(ty, size, noscan, self.phase.barrier_on())
             }
             e => Err(e),
         }
@@ -378,7 +364,7 @@ impl Collector {
             tricolor_runtime::hooks::on_system_stack(|| crate::debug::checkmark::run(self, &world, true));
         }
         let perp = self.marker.perp();
-        let (mut marked, mut scanned) = (self.marker.conc.fresh_marked.swap(0, Ordering::Relaxed), 0);
+        let (mut marked, mut scanned) = (self.heap.take_fresh_marked(), 0);
         for p in 0..perp.len() {
             perp.with_stopped(&world, p, |s| {
                 marked += std::mem::take(&mut s.w.bytes_marked);

@@ -56,6 +56,12 @@ pub mod internals {
     pub use crate::object::peek::peek_word;
     pub use crate::sweep::on_sweep_complete;
 
+    /// Whether a cycle is marking (the write barrier shades): for benchmarks and tests that
+    /// need to act while marking runs.
+    pub fn marking() -> bool {
+        crate::collector::collector().phase.marking()
+    }
+
     /// The concurrent marker's state in one line (for hang diagnostics next to
     /// `tricolor_runtime::debug::sched_dump`).
     pub fn mark_state() -> String {

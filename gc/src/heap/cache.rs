@@ -16,9 +16,10 @@ pub(crate) struct PCache {
     pub(crate) alloc: [Option<&'static Span>; NUM_SPAN_CLASSES],
 }
 
-/// A cache in its slot of the per-P array, with its allocation counter (readable by anyone).
+/// A cache in its slot of the per-P array, with its allocation counter (readable by anyone) and
+/// the bytes it allocated black while marking (summed into the cycle's marked bytes at stop #2).
 #[derive(Debug)]
-pub(crate) struct CacheCell(UnsafeCell<PCache>, pub(crate) crate::sync::atomic::AtomicU64);
+pub(crate) struct CacheCell(UnsafeCell<PCache>, pub(crate) crate::sync::atomic::AtomicU64, pub(crate) crate::sync::atomic::AtomicUsize);
 
 // SAFETY: each cell is touched only by the goroutine holding its P with preemption disabled
 // (`NoPreempt`), or by the stop-the-world caller while every P is stopped.
@@ -28,7 +29,11 @@ unsafe impl Send for CacheCell {}
 
 impl CacheCell {
     pub(crate) fn new() -> CacheCell {
-        CacheCell(UnsafeCell::new(PCache { alloc: [None; NUM_SPAN_CLASSES] }), crate::sync::atomic::AtomicU64::new(0))
+        CacheCell(
+            UnsafeCell::new(PCache { alloc: [None; NUM_SPAN_CLASSES] }),
+            crate::sync::atomic::AtomicU64::new(0),
+            crate::sync::atomic::AtomicUsize::new(0),
+        )
     }
 
     /// Access to the cache.
@@ -49,6 +54,14 @@ impl CacheCell {
     pub(crate) fn count_malloc(&self) {
         let n = self.1.load(crate::sync::atomic::Ordering::Relaxed);
         self.1.store(n + 1, crate::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Counts `bytes` allocated black. Owner only: load + store; Relaxed: read by the stopper
+    /// of stop #2, which the stop orders after every owner's last write.
+    #[inline]
+    pub(crate) fn count_fresh(&self, bytes: usize) {
+        let n = self.2.load(crate::sync::atomic::Ordering::Relaxed);
+        self.2.store(n + bytes, crate::sync::atomic::Ordering::Relaxed);
     }
 }
 

@@ -168,8 +168,12 @@ impl Heap {
     ///
     /// The fast path (a free slot in this P's cached span) is inlined into every allocation
     /// site; everything else is in `alloc_slow`.
+    ///
+    /// `black`: the collector is marking; the object is allocated marked (allocate-black,
+    /// reference §3.3) and its bytes counted in this P's cache. The caller read the phase with
+    /// no safepoint since, so it cannot have changed.
     #[inline(always)]
-    pub(crate) fn alloc(&self, ty: &'static TypeInfo, size: usize, noscan: bool) -> Result<(usize, bool), AllocError> {
+    pub(crate) fn alloc(&self, ty: &'static TypeInfo, size: usize, noscan: bool, black: bool) -> Result<(usize, bool), AllocError> {
         let total = size.max(1) + if noscan { 0 } else { HEADER };
         if total <= MAX_SMALL {
             if let Ok((np, p)) = pin_proc() {
@@ -184,18 +188,21 @@ impl Heap {
                         zero_slot(slot, l.elemsize);
                     }
                     cell.count_malloc();
+                    if black && span.try_mark(idx) {
+                        cell.count_fresh(l.elemsize);
+                    }
                     let payload = publish(slot, ty, noscan);
                     drop(np);
                     return Ok((payload, false));
                 }
             }
         }
-        self.alloc_slow(ty, size, noscan)
+        self.alloc_slow(ty, size, noscan, black)
     }
 
     #[cold]
     #[inline(never)]
-    fn alloc_slow(&self, ty: &'static TypeInfo, size: usize, noscan: bool) -> Result<(usize, bool), AllocError> {
+    fn alloc_slow(&self, ty: &'static TypeInfo, size: usize, noscan: bool, black: bool) -> Result<(usize, bool), AllocError> {
         if size > MAX_OBJECT {
             return Err(AllocError::TooLarge { requested: size });
         }
@@ -203,10 +210,10 @@ impl Heap {
         // hold span and object addresses many KiB below the caller, where the goroutine's later
         // frames would inherit them unwritten and its conservative scan keep dead objects
         // alive (`tricolor_runtime::hooks::on_system_stack`). Nothing here parks.
-        tricolor_runtime::hooks::on_system_stack(|| self.alloc_slow_here(ty, size, noscan))
+        tricolor_runtime::hooks::on_system_stack(|| self.alloc_slow_here(ty, size, noscan, black))
     }
 
-    fn alloc_slow_here(&self, ty: &'static TypeInfo, size: usize, noscan: bool) -> Result<(usize, bool), AllocError> {
+    fn alloc_slow_here(&self, ty: &'static TypeInfo, size: usize, noscan: bool, black: bool) -> Result<(usize, bool), AllocError> {
         let total = size.max(1) + if noscan { 0 } else { HEADER };
         let (np, p) = pin_proc().map_err(AllocError::NoProc)?;
         let cell = &self.caches[p.0];
@@ -218,9 +225,22 @@ impl Heap {
             (self.alloc_large(total, noscan)?, true)
         };
         cell.count_malloc();
+        if black {
+            let o =
+                self.arena.find_object(slot).unwrap_or_else(|| tricolor_runtime::throw!("gc: a fresh object {slot:#x} is not in the heap"));
+            if o.span.try_mark(o.index) {
+                cell.count_fresh(o.span.layout().elemsize);
+            }
+        }
         let payload = publish(slot, ty, noscan);
         drop(np);
         Ok((payload, refilled))
+    }
+
+    /// Bytes allocated black since the last call, summed over every P's cache (stop #2: the
+    /// world is stopped, so every owner's last count is visible).
+    pub(crate) fn take_fresh_marked(&self) -> usize {
+        self.caches.iter().map(|c| c.2.swap(0, Ordering::Relaxed)).sum()
     }
 
     /// Objects allocated, ever (sum of the per-P counters).

@@ -51,8 +51,6 @@ pub(crate) struct Conc {
     term: tricolor_runtime::gsync::Mutex<()>,
     /// Set by the ragged barrier when some P had work to publish.
     flushed: AtomicBool,
-    /// Bytes of objects allocated black this cycle.
-    pub(crate) fresh_marked: AtomicUsize,
     /// Payload bytes scanned this cycle so far (the pacer's progress measure).
     pub(crate) scanned: AtomicUsize,
     /// Scan work the pacer expects this cycle (the last cycle's).
@@ -78,7 +76,6 @@ impl Conc {
             pending: AtomicUsize::new(usize::MAX),
             term: tricolor_runtime::gsync::Mutex::new(()),
             flushed: AtomicBool::new(false),
-            fresh_marked: AtomicUsize::new(0),
             scanned: AtomicUsize::new(0),
             expected: AtomicUsize::new(0),
             assist_ns: AtomicU64::new(0),
@@ -115,7 +112,6 @@ impl Conc {
         self.pending.store(usize::MAX, Ordering::Relaxed);
         self.next_stack.store(0, Ordering::Relaxed);
         self.next_root.store(0, Ordering::Relaxed);
-        self.fresh_marked.store(0, Ordering::Relaxed);
         self.stack_bytes.store(0, Ordering::Relaxed);
         self.gen.store(gen, Ordering::Release);
     }
