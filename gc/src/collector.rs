@@ -58,8 +58,6 @@ pub(crate) struct Collector {
     cycle_lock: tricolor_runtime::gsync::Mutex<()>,
     cycles: AtomicU64,
     sweeper: OnceLock<Sender<()>>,
-    /// Wakes the background mark worker goroutine.
-    mark_worker: OnceLock<Sender<()>>,
     /// What stop #1 recorded for the running concurrent cycle's statistics.
     started: crate::sync::Mutex<Option<CycleStart>>,
     pub(crate) start: Instant,
@@ -118,7 +116,6 @@ fn init() -> &'static Collector {
             cycle_lock: tricolor_runtime::gsync::Mutex::new(()),
             cycles: AtomicU64::new(0),
             sweeper: OnceLock::new(),
-            mark_worker: OnceLock::new(),
             started: crate::sync::Mutex::new(None),
             start: Instant::now(),
         }
@@ -149,6 +146,11 @@ impl tricolor_runtime::hooks::Collector for Hooks {
     fn shade_range(&self, lo: usize, hi: usize) {
         crate::mark::barrier::shade_range(lo, hi);
     }
+
+    fn mark_worker_wanted(&self, _p: tricolor_runtime::ProcId, idle: bool) -> Option<tricolor_runtime::hooks::MarkWorkerMode> {
+        let c = collector();
+        c.marker.conc.workers.wanted(c, idle)
+    }
 }
 
 /// Stop #1's figures, kept for the cycle's statistics line.
@@ -162,6 +164,8 @@ struct CycleStart {
     heap0: usize,
     heap1: usize,
     goal: usize,
+    /// `Conc::assist_ns` when marking began.
+    assist0: u64,
 }
 
 impl Collector {
@@ -305,22 +309,11 @@ impl Collector {
         let stop1 = world.elapsed();
         drop(world);
         let t_marking = Instant::now();
-        *self.started.lock() = Some(CycleStart { trigger, t0, t_marking, stop1, heap0, heap1, goal });
+        let assist0 = self.marker.conc.assist_ns.load(Ordering::Relaxed);
+        *self.started.lock() = Some(CycleStart { trigger, t0, t_marking, stop1, heap0, heap1, goal, assist0 });
         self.marker.conc.publish_snapshot();
-        let worker = self.mark_worker.get_or_init(|| {
-            let (tx, rx) = tricolor_runtime::gsync::chan::bounded::<()>(1);
-            tricolor_runtime::go(move || {
-                let c = collector();
-                while rx.recv().is_ok() {
-                    let gen = c.marker.conc.gen.load(Ordering::Acquire);
-                    c.marker.conc.help_until_done(c, gen);
-                    // As the background sweeper: no marker's addresses under the park.
-                    crate::clear_stack_below();
-                }
-            });
-            tx
-        });
-        let _ = worker.try_send(());
+        // The scheduler runs the background workers from here (`mark/workers.rs`).
+        self.marker.conc.workers.begin_cycle();
     }
 
     /// Sweep termination, both collectors: sweep what the last cycle left (concurrently), stop
@@ -378,6 +371,7 @@ impl Collector {
         // Cached spans go back before the flip makes every span unswept (invariant 12).
         self.heap.flush_caches();
         let n = self.end_mark(&world, marked);
+        self.marker.conc.workers.end_cycle();
         let t_end = Instant::now();
         let stop2 = world.elapsed();
         drop(world);
@@ -398,6 +392,11 @@ impl Collector {
             goal: st.goal,
             procs: tricolor_runtime::hooks::procs(),
             concurrent: true,
+            assist_cpu: std::time::Duration::from_nanos(self.marker.conc.assist_ns.load(Ordering::Relaxed).saturating_sub(st.assist0)),
+            // Workers account a run when it ends: the one that terminated this cycle (and any
+            // still running) is not in here yet, so these are lower bounds.
+            bg_cpu: std::time::Duration::from_nanos(self.marker.conc.workers.bg_ns.load(Ordering::Relaxed)),
+            idle_cpu: std::time::Duration::from_nanos(self.marker.conc.workers.idle_ns.load(Ordering::Relaxed)),
         };
         self.end_cycle(&cs);
     }
@@ -477,6 +476,9 @@ impl Collector {
             goal,
             procs: tricolor_runtime::hooks::procs(),
             concurrent: false,
+            assist_cpu: std::time::Duration::ZERO,
+            bg_cpu: std::time::Duration::ZERO,
+            idle_cpu: std::time::Duration::ZERO,
         };
         self.end_cycle(&cs);
     }

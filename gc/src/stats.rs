@@ -34,6 +34,11 @@ pub(crate) struct CycleStats {
     pub(crate) procs: usize,
     /// Marked concurrently (stop #1 = `stop`, concurrent mark = `mark`, stop #2 = `term`).
     pub(crate) concurrent: bool,
+    /// Concurrent mark CPU: assists, background (dedicated and fractional) workers, idle
+    /// workers. Zero for stop-the-world cycles.
+    pub(crate) assist_cpu: Duration,
+    pub(crate) bg_cpu: Duration,
+    pub(crate) idle_cpu: Duration,
 }
 
 #[derive(Debug, Default)]
@@ -72,7 +77,7 @@ impl Stats {
         s.pauses.push_back(c.pause);
         // Every P is stopped for the whole pause (and marks during it, stop-the-world); a
         // concurrent mark is one worker's time (assists are counted as they happen).
-        s.gc_cpu += c.pause * c.procs as u32 + if c.concurrent { c.mark } else { Duration::ZERO };
+        s.gc_cpu += c.pause * c.procs as u32 + c.assist_cpu + c.bg_cpu + c.idle_cpu;
         if c.concurrent {
             s.stop1_max = s.stop1_max.max(c.stop);
             s.stop2_max = s.stop2_max.max(c.term);

@@ -88,6 +88,63 @@ pub trait Collector: Sync {
     /// values came from a stack the marker may already have scanned). Thread: a goroutine
     /// holding a P with preemption disabled, or the spawner off a P. May not park or allocate.
     fn shade_range(&self, lo: usize, hi: usize);
+    /// Whether P `p` should run a mark worker now, and in which mode (reference §4.3):
+    /// `idle` is false at the top of a scheduling pass (dedicated and fractional workers) and
+    /// true once the P found nothing else to run. Called only while the collector has workers
+    /// on (`set_mark_workers`) and one is parked (`park_mark_worker`); a `Some` runs it on `p`
+    /// at once. Thread: an M's g0 in the scheduler, holding `p`, no runtime lock held. Must
+    /// not park, allocate or block; O(1).
+    fn mark_worker_wanted(&self, p: ProcId, idle: bool) -> Option<MarkWorkerMode>;
+}
+
+/// Why a mark worker runs (Go's `gcMarkWorkerMode`): the collector sets the quotas.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum MarkWorkerMode {
+    /// Marks until there is no work (a P given over to marking).
+    Dedicated = 0,
+    /// Marks for a share of one P's time.
+    Fractional = 1,
+    /// Marks while the P has nothing else to run.
+    Idle = 2,
+}
+
+impl MarkWorkerMode {
+    pub(crate) fn from_u8(v: u8) -> MarkWorkerMode {
+        match v {
+            0 => MarkWorkerMode::Dedicated,
+            1 => MarkWorkerMode::Fractional,
+            _ => MarkWorkerMode::Idle,
+        }
+    }
+}
+
+/// Parks the calling goroutine as a mark worker until a P wants one (`Collector::
+/// mark_worker_wanted`); returns the mode it runs in. For the collector's worker goroutines.
+///
+/// # Panics
+/// Off a goroutine.
+pub fn park_mark_worker() -> MarkWorkerMode {
+    crate::sched::gcworker::park_worker()
+}
+
+/// Turns the scheduler's calls to `Collector::mark_worker_wanted` on (a cycle started
+/// marking) or off, and on, wakes an idle P so idle marking can start.
+pub fn set_mark_workers(on: bool) {
+    let s = crate::sched::sched();
+    crate::sched::gcworker::set_active(s, on);
+    if on {
+        crate::sched::idle::wakep(s);
+    }
+}
+
+/// Whether goroutines wait for a P: the current P's run queue or the global queue is not
+/// empty (an idle mark worker stops when this turns true). Racy hint.
+pub fn runnable_waiting() -> bool {
+    let s = crate::sched::sched();
+    let local = crate::m::current_m().and_then(|m| m.p()).is_some_and(|p| !p.runq.is_empty());
+    // Relaxed: a hint.
+    local || s.runq_size.load(std::sync::atomic::Ordering::Relaxed) > 0
 }
 
 static COLLECTOR: std::sync::OnceLock<&'static dyn Collector> = std::sync::OnceLock::new();

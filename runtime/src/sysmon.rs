@@ -47,7 +47,12 @@ fn run(s: &'static Sched) -> ! {
                 *last = (tick, now);
                 continue;
             }
-            let waiting = !p.runq.is_empty() || s.runq_size.load(Ordering::Relaxed) > 0 || p.timers.next_when().is_some_and(|w| w <= now);
+            // A marking cycle's workers count as waiting: a fractional or dedicated worker is
+            // chosen when the P next schedules (`sched/gcworker.rs`).
+            let waiting = !p.runq.is_empty()
+                || s.runq_size.load(Ordering::Relaxed) > 0
+                || p.timers.next_when().is_some_and(|w| w <= now)
+                || s.gc_workers_on.load(Ordering::Relaxed);
             if now - last.1 >= FORCE_PREEMPT_NS && waiting {
                 preempt(s, p);
                 last.1 = now;

@@ -1,6 +1,7 @@
 //! `gctrace=1`: one line per cycle on stderr in Go's format:
 //!
-//! `gc N @Ts U%: A+B+C ms clock, D+E/F/G+H ms cpu, H0->H1->H2 MB, GOAL MB goal, S MB stacks, 0 MB globals, P P [(forced)]`
+//! `gc N @Ts U%: A+B+C ms clock, D+E/F/G+H ms cpu (stop #1, assist/background/idle mark,
+//! stop #2; a stop-the-world cycle's mark is all background), H0->H1->H2 MB, GOAL MB goal, S MB stacks, 0 MB globals, P P [(forced)]`
 //!
 //! For this stop-the-world collector: A = stopping the world, B = marking (world stopped), C =
 //! mark termination until restart; CPU: D = A × P, E = assists (0), F = B × P (every P marks),
@@ -31,7 +32,7 @@ pub(crate) fn line(c: &Collector, s: &CycleStats) -> String {
     let wall = c.start.elapsed().as_secs_f64() * s.procs as f64;
     let u = if wall > 0.0 { c.stats.gc_cpu().as_secs_f64() / wall * 100.0 } else { 0.0 };
     format!(
-        "gc {} @{:.3}s {:.0}%: {}+{}+{} ms clock, {}+0/{}/0+{} ms cpu, {}->{}->{} MB, {} MB goal, {} MB stacks, 0 MB globals, {} MB scanned, {} P{}",
+        "gc {} @{:.3}s {:.0}%: {}+{}+{} ms clock, {}+{}/{}/{}+{} ms cpu, {}->{}->{} MB, {} MB goal, {} MB stacks, 0 MB globals, {} MB scanned, {} P{}",
         s.n,
         s.at.as_secs_f64(),
         u,
@@ -39,7 +40,9 @@ pub(crate) fn line(c: &Collector, s: &CycleStats) -> String {
         ms(s.mark),
         ms(s.term),
         ms(s.stop * p),
-        ms(if s.concurrent { s.mark } else { s.mark * p }),
+        ms(s.assist_cpu),
+        ms(if s.concurrent { s.bg_cpu } else { s.mark * p }),
+        ms(s.idle_cpu),
         ms(s.term * p),
         mb(s.heap0),
         mb(s.heap1),

@@ -42,6 +42,11 @@ pub(crate) struct Conc {
     stacks: Mutex<Vec<Goroutine>>,
     ready: AtomicBool,
     next_stack: AtomicUsize,
+    /// Stacks in the snapshot and in `deferred` (hints for `has_work`, which may not lock).
+    nstacks: AtomicUsize,
+    ndeferred: AtomicUsize,
+    /// The background mark workers and their quotas.
+    pub(crate) workers: super::workers::Workers,
     next_root: AtomicUsize,
     /// Stacks found running: asked to scan themselves, re-checked by helpers.
     deferred: Mutex<Vec<Goroutine>>,
@@ -71,6 +76,9 @@ impl Conc {
             stacks: Mutex::new(Vec::new()),
             ready: AtomicBool::new(false),
             next_stack: AtomicUsize::new(0),
+            nstacks: AtomicUsize::new(0),
+            ndeferred: AtomicUsize::new(0),
+            workers: super::workers::Workers::new(),
             next_root: AtomicUsize::new(0),
             deferred: Mutex::new(Vec::new()),
             pending: AtomicUsize::new(usize::MAX),
@@ -121,7 +129,9 @@ impl Conc {
         let all = tricolor_runtime::scan::all_goroutines();
         let n = all.len();
         *self.stacks.lock() = all;
+        self.nstacks.store(n, Ordering::Relaxed);
         self.deferred.lock().clear();
+        self.ndeferred.store(0, Ordering::Relaxed);
         self.pending.store(n + OTHER_ROOTS, Ordering::Release);
         // Release: the snapshot before `ready`.
         self.ready.store(true, Ordering::Release);
@@ -216,7 +226,11 @@ impl Conc {
         }
         // Running goroutines asked to scan themselves: progress only if one got resolved
         // (else the caller yields, letting them reach their safepoints).
-        let retry: Vec<Goroutine> = std::mem::take(&mut *self.deferred.lock());
+        let retry: Vec<Goroutine> = {
+            let mut d = self.deferred.lock();
+            self.ndeferred.store(0, Ordering::Relaxed);
+            std::mem::take(&mut *d)
+        };
         let before = self.pending.load(Ordering::Acquire);
         for g in retry {
             self.stack_job(&mut s.w, g, gen);
@@ -270,10 +284,18 @@ impl Conc {
             Suspend::Running => {
                 g.request_self_scan();
                 tricolor_runtime::scan::set_scan_requests(true);
-                self.deferred.lock().push(g);
+                self.defer_stack(g);
             }
-            Suspend::Retry => self.deferred.lock().push(g),
+            Suspend::Retry => self.defer_stack(g),
         }
+    }
+
+    /// A stack to retry later (its goroutine is running, or busy).
+    fn defer_stack(&self, g: Goroutine) {
+        let mut d = self.deferred.lock();
+        d.push(g);
+        // Relaxed: `has_work`'s hint.
+        self.ndeferred.store(d.len(), Ordering::Relaxed);
     }
 
     /// The goroutine scans itself (`hooks::Collector::scan_own_stack`), on its own P.
@@ -306,6 +328,11 @@ impl Conc {
     /// root job is done. Returns whether it made progress. Call with preemption enabled, on a
     /// goroutine.
     fn help(&'static self, c: &'static Collector, gen: u64) -> bool {
+        self.help_while(c, gen, &|| false)
+    }
+
+    /// `help`, stopping between chunks when `stop` says so (a mark worker's quota).
+    pub(crate) fn help_while(&'static self, c: &'static Collector, gen: u64, stop: &dyn Fn() -> bool) -> bool {
         let mut progress = false;
         loop {
             if c.cycles() >= gen || self.gen.load(Ordering::Acquire) != gen {
@@ -317,12 +344,31 @@ impl Conc {
             progress = true;
             // A safepoint between chunks: stops, ragged barriers and our own self-scan.
             tricolor_runtime::safepoint();
+            if stop() {
+                return true;
+            }
         }
         if self.pending.load(Ordering::Acquire) == 0 {
             self.clear_scan_requests(gen);
             return self.try_terminate(c, gen) || progress;
         }
         progress
+    }
+
+    /// Whether a mark worker would find something to do now: grey objects on the global list,
+    /// root jobs not taken, stacks to retry, or termination to attempt. Racy; O(1) (the
+    /// scheduler asks on every pass while marking).
+    pub(crate) fn has_work(&self, c: &Collector) -> bool {
+        // Acquire: pairs with `publish_snapshot`'s Release.
+        if !self.ready.load(Ordering::Acquire) {
+            return false;
+        }
+        // Relaxed: hints.
+        !c.marker.lists().full.is_empty()
+            || self.next_stack.load(Ordering::Relaxed) < self.nstacks.load(Ordering::Relaxed)
+            || self.next_root.load(Ordering::Relaxed) < OTHER_ROOTS
+            || self.pending.load(Ordering::Relaxed) == 0
+            || self.ndeferred.load(Ordering::Relaxed) > 0
     }
 
     /// Step 3 (`termination.rs`). Returns whether the cycle ended (here or elsewhere); false

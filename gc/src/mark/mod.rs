@@ -22,6 +22,7 @@ mod drain;
 pub mod lfstack;
 pub(crate) mod termination;
 mod work;
+pub(crate) mod workers;
 
 pub(crate) use drain::{Mode, Worker};
 pub(crate) use work::WorkLists;

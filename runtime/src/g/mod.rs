@@ -63,6 +63,9 @@ pub(crate) struct G {
     /// running when the marker reached it). Set by the marker, cleared by the G; Relaxed: the
     /// marker re-sends the request until the claim shows the scan happened.
     pub(crate) scan_request: AtomicBool,
+    /// A mark worker's mode for its next run (`hooks::MarkWorkerMode` as u8), written by the M
+    /// that takes it from the pool (`sched/gcworker.rs`) before running it.
+    pub(crate) worker_mode: crate::sync::atomic::AtomicU8,
 }
 
 // SAFETY: the UnsafeCell fields follow the ownership rules documented on each field: `ctx` and
@@ -95,6 +98,7 @@ impl G {
             low_sp: AtomicUsize::new(usize::MAX),
             scan_gen: AtomicU64::new(0),
             scan_request: AtomicBool::new(false),
+            worker_mode: crate::sync::atomic::AtomicU8::new(0),
         }
     }
 

@@ -5,7 +5,10 @@
 //!   out (Go's `schedule`, `execute`, `park_m`, `goexit0`).
 //! - `idle.rs`: idle Ps and Ms, spinning Ms, `wakep`/`startm`/`stopm`/`handoffp`.
 //! - `park.rs`: `mcall`, `park`, `ready`, `yield_now`.
+//! - `gcworker.rs`: the collector's mark workers, run by `find_runnable` when it asks for them.
+//! - `system_stack.rs`: running collector work on the M's own stack.
 
+pub(crate) mod gcworker;
 pub(crate) mod idle;
 pub(crate) mod park;
 pub(crate) mod schedule;
@@ -106,6 +109,11 @@ pub(crate) struct Sched {
     pub(crate) restarted: AtomicU32,
     /// When the world last started (nanotime).
     pub(crate) restart_at: AtomicI64,
+    /// The collector turned its mark workers on (`gcworker.rs`). Relaxed: a pass that misses
+    /// the change asks on its next pass.
+    pub(crate) gc_workers_on: AtomicBool,
+    /// Parked mark workers (`gcworker.rs`); taken on g0 only, never across anything else.
+    pub(crate) gc_workers: Mutex<Vec<&'static G>>,
 }
 
 impl std::fmt::Debug for Sched {
@@ -150,6 +158,8 @@ impl Sched {
             stats: crate::stw::StwStats::default(),
             restarted: AtomicU32::new(0),
             restart_at: AtomicI64::new(0),
+            gc_workers_on: AtomicBool::new(false),
+            gc_workers: Mutex::new(Vec::new()),
             cfg,
         }
     }

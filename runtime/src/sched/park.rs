@@ -28,12 +28,14 @@ pub(crate) enum WaitReason {
     Mutex,
     WaitGroup,
     Cond,
+    /// A mark worker in the pool (`gcworker.rs`).
+    GcWorker,
 }
 
 impl WaitReason {
     pub(crate) fn from_u8(v: u8) -> WaitReason {
         use WaitReason::*;
-        [None, Join, Sleep, ChanSend, ChanRecv, Mutex, WaitGroup, Cond].get(v as usize).copied().unwrap_or(None)
+        [None, Join, Sleep, ChanSend, ChanRecv, Mutex, WaitGroup, Cond, GcWorker].get(v as usize).copied().unwrap_or(None)
     }
 }
 

@@ -196,6 +196,10 @@ pub(crate) fn find_runnable(s: &'static Sched, m: &'static M) -> (&'static G, bo
             crate::stw::run_safe_point_fn(s, p);
         }
         let mut poll_until = p.timers.check(s);
+        // A dedicated or fractional mark worker, if the collector wants one here now.
+        if let Some(g) = super::gcworker::find_worker(s, p, false) {
+            return (g, false);
+        }
 
         // Fairness: look at the global queue every 61 schedules.
         if p.schedtick.load(Ordering::Relaxed) % 61 == 0 && s.runq_size.load(Ordering::Relaxed) > 0 {
@@ -231,7 +235,10 @@ pub(crate) fn find_runnable(s: &'static Sched, m: &'static M) -> (&'static G, bo
             }
         }
 
-        // Nothing to do: release the P.
+        // Nothing to do: mark in the idle time (Go's idle mark worker), else release the P.
+        if let Some(g) = super::gcworker::find_worker(s, p, true) {
+            return (g, false);
+        }
         match release_p(s, m, p) {
             Release::Retry => continue,
             Release::Run(g) => return (g, false),
