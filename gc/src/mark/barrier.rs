@@ -74,10 +74,15 @@ pub(crate) fn write_in(c: &'static Collector, slot: &AtomicUsize, new: usize) {
     }
 }
 
-/// The buffered slow path of `write`.
+/// The buffered slow path of `write`: Go's hybrid barrier, `shade(old)` always and
+/// `shade(new)` while the storing goroutine's stack is grey (not yet scanned this cycle). A
+/// black stack's pointers are all shaded or reachable from an object not yet scanned, whose
+/// unlinking shades them (the deletion half); a fresh object's value came from such a stack or
+/// from a fresh object, which is black (Yuasa + Dijkstra, reference §3.2).
 #[cold]
 #[inline(never)]
 pub(crate) fn shade_pair(c: &'static Collector, old: usize, new: usize) {
+    let new = if new != 0 && stack_black(c) { 0 } else { new };
     match Pinned::new() {
         Ok(pin) => buffer(c, &pin, old, new),
         Err(NoProc::NotGoroutine) => not_goroutine(),
@@ -145,6 +150,22 @@ pub(crate) fn shade_traced(f: impl FnOnce(&mut Tracer<'_>)) {
         Ok(pin) => c.marker.perp().with(&pin, |s| f(&mut Tracer { w: &mut s.w })),
         Err(NoProc::NotGoroutine) => not_goroutine(),
         Err(NoProc::InBlocking) => c.marker.with_orphan(|w| f(&mut Tracer { w })),
+    }
+}
+
+/// Whether the calling goroutine's stack is black for the cycle being marked.
+#[inline]
+fn stack_black(c: &'static Collector) -> bool {
+    // Acquire: the cycle number published in stop #1.
+    tricolor_runtime::scan::current_scanned(c.marker.conc.gen.load(Ordering::Acquire))
+}
+
+/// A fresh object's initial values while marking (`Gc::new`, `GcArray::from_fn`): shaded by
+/// `f` unless the goroutine's stack is black already (see `shade_pair`).
+pub(crate) fn shade_initial(f: impl FnOnce(&mut Tracer<'_>)) {
+    let c = collector();
+    if c.phase.marking() && !stack_black(c) {
+        shade_traced(f);
     }
 }
 

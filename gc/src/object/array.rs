@@ -83,7 +83,7 @@ impl<T: Trace> GcArray<T> {
             if !T::NO_TRACE && c.phase.barrier_on() {
                 // SAFETY: element i was written above.
                 let e: &T = unsafe { &*base.add(i) };
-                crate::mark::barrier::shade_traced(|t| e.trace(t));
+                crate::mark::barrier::shade_initial(|t| e.trace(t));
             }
         }
         let a = GcArray { payload, _marker: PhantomData };

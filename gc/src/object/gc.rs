@@ -89,7 +89,7 @@ impl<T: Trace> Gc<T> {
         if !T::NO_TRACE && c.phase.barrier_on() {
             // SAFETY: just written above.
             let v: &T = unsafe { &*(addr as *const T) };
-            crate::mark::barrier::shade_traced(|t| v.trace(t));
+            crate::mark::barrier::shade_initial(|t| v.trace(t));
         }
         if gc_due {
             c.maybe_collect(&g);
