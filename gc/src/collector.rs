@@ -147,9 +147,9 @@ impl tricolor_runtime::hooks::Collector for Hooks {
         crate::mark::barrier::shade_range(lo, hi);
     }
 
-    fn mark_worker_wanted(&self, _p: tricolor_runtime::ProcId, idle: bool) -> Option<tricolor_runtime::hooks::MarkWorkerMode> {
+    fn mark_worker_wanted(&self, p: tricolor_runtime::ProcId, idle: bool) -> Option<tricolor_runtime::hooks::MarkWorkerMode> {
         let c = collector();
-        c.marker.conc.workers.wanted(c, idle)
+        c.marker.conc.workers.wanted(c, p.0, idle)
     }
 }
 

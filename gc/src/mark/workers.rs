@@ -5,13 +5,15 @@
 //!
 //! - background utilisation goal: 25% of the procs. `round(procs / 4)` dedicated workers (a P
 //!   given over to marking until the work runs out), unless rounding overshoots the goal by
-//!   more than 30% (Go's rule: then one fewer); the remainder of the goal as one fractional
-//!   worker at a time, which marks while its time this cycle is below `share × elapsed`, for
+//!   more than 30% (Go's rule: then one fewer); the remainder of the goal as fractional
+//!   marking spread over the Ps as Go does (`share / procs` of each P: a P runs its fractional
+//!   worker while that P's fractional time this cycle is below `share / procs × elapsed`), for
 //!   at most `FRACTIONAL_RUN` a run and then not again before the goroutines it displaced had
 //!   their share (`run × (1 − share) / share`): a budget saved up while the worker could not
 //!   run is spent in slices, not in one stall of the mutator (W4's worst stall went from 1 to
-//!   12 ms before the slices). At 2 procs: no dedicated worker, a fractional share of half a
-//!   P.
+//!   12 ms before the slices). At 2 procs: no dedicated worker, a quarter of each P. (A
+//!   single fractional worker for the whole share landed on the mutator's P every time, the
+//!   other P being busy with idle marking: W4 lost half its P while marking.)
 //! - idle: a P that found nothing else to run marks until a goroutine wants it.
 //!
 //! A worker that finds nothing to do (every root job taken, stacks waiting for their
@@ -37,17 +39,23 @@ pub(crate) struct Workers {
     mark_start: AtomicU64,
     /// Dedicated workers running.
     dedicated: AtomicUsize,
-    /// A fractional worker is running.
-    fractional: AtomicBool,
-    /// Nanoseconds fractional workers marked this cycle.
-    fractional_ns: AtomicU64,
-    /// No fractional run starts before this (ns since `epoch`).
-    fractional_next: AtomicU64,
+    /// Per P: a fractional worker is running there, its fractional nanoseconds this cycle, and
+    /// when its next fractional run may start (ns since `epoch`).
+    /// Built with the workers (the P count is the runtime's, known once it runs).
+    fractional: std::sync::OnceLock<Box<[Fractional]>>,
     /// Nanoseconds dedicated and fractional workers marked this cycle (gctrace's background
     /// CPU).
     pub(crate) bg_ns: AtomicU64,
     /// Nanoseconds idle workers marked this cycle (gctrace's idle CPU).
     pub(crate) idle_ns: AtomicU64,
+}
+
+/// One P's fractional marking this cycle.
+#[derive(Debug, Default)]
+struct Fractional {
+    running: AtomicBool,
+    ns: AtomicU64,
+    next: AtomicU64,
 }
 
 impl Workers {
@@ -57,12 +65,14 @@ impl Workers {
             epoch: Instant::now(),
             mark_start: AtomicU64::new(0),
             dedicated: AtomicUsize::new(0),
-            fractional: AtomicBool::new(false),
-            fractional_ns: AtomicU64::new(0),
-            fractional_next: AtomicU64::new(0),
+            fractional: std::sync::OnceLock::new(),
             bg_ns: AtomicU64::new(0),
             idle_ns: AtomicU64::new(0),
         }
+    }
+
+    fn fractionals(&self) -> &[Fractional] {
+        self.fractional.get().map_or(&[], |b| &b[..])
     }
 
     fn now(&self) -> u64 {
@@ -83,6 +93,7 @@ impl Workers {
     /// the quotas and lets the scheduler ask for workers.
     pub(crate) fn begin_cycle(&'static self) {
         self.spawned.call_once(|| {
+            let _ = self.fractional.set((0..tricolor_runtime::hooks::procs()).map(|_| Fractional::default()).collect());
             for _ in 0..tricolor_runtime::hooks::procs() {
                 drop(tricolor_runtime::go(|| {
                     let c = crate::collector::collector();
@@ -94,8 +105,10 @@ impl Workers {
             }
         });
         self.mark_start.store(self.now(), Ordering::Relaxed);
-        self.fractional_ns.store(0, Ordering::Relaxed);
-        self.fractional_next.store(0, Ordering::Relaxed);
+        for f in self.fractionals() {
+            f.ns.store(0, Ordering::Relaxed);
+            f.next.store(0, Ordering::Relaxed);
+        }
         self.bg_ns.store(0, Ordering::Relaxed);
         self.idle_ns.store(0, Ordering::Relaxed);
         tricolor_runtime::hooks::set_mark_workers(true);
@@ -107,7 +120,7 @@ impl Workers {
     }
 
     /// `hooks::Collector::mark_worker_wanted`: on g0, O(1), no allocation, no lock.
-    pub(crate) fn wanted(&self, c: &Collector, idle: bool) -> Option<MarkWorkerMode> {
+    pub(crate) fn wanted(&self, c: &Collector, p: usize, idle: bool) -> Option<MarkWorkerMode> {
         if !c.phase.marking() || !c.marker.conc.has_work(c) {
             return None;
         }
@@ -122,10 +135,12 @@ impl Workers {
                 Err(cur) => n = cur,
             }
         }
-        if share > 0.0 && !self.fractional.load(Ordering::Relaxed) && self.now() >= self.fractional_next.load(Ordering::Relaxed) {
+        let f = self.fractionals().get(p)?;
+        let per_p = share / self.fractionals().len() as f64;
+        if per_p > 0.0 && !f.running.load(Ordering::Relaxed) && self.now() >= f.next.load(Ordering::Relaxed) {
             let elapsed = self.now().saturating_sub(self.mark_start.load(Ordering::Relaxed));
-            let used = self.fractional_ns.load(Ordering::Relaxed);
-            if (used as f64) < share * elapsed as f64 && !self.fractional.swap(true, Ordering::Relaxed) {
+            let used = f.ns.load(Ordering::Relaxed);
+            if (used as f64) < per_p * elapsed as f64 && !f.running.swap(true, Ordering::Relaxed) {
                 return Some(MarkWorkerMode::Fractional);
             }
         }
@@ -136,9 +151,13 @@ impl Workers {
     fn run(&'static self, c: &'static Collector, mode: MarkWorkerMode) {
         let t0 = Instant::now();
         let gen = c.marker.conc.gen.load(Ordering::Acquire);
-        let share = Self::quota(tricolor_runtime::hooks::procs()).1;
+        // The P that chose us runs us at once, before any safepoint: it is this one.
+        let p = tricolor_runtime::hooks::current_proc(&tricolor_runtime::NoPreempt::new()).map_or(0, |p| p.0);
+        let all = self.fractionals();
+        let f = &all[p.min(all.len() - 1)];
+        let share = Self::quota(tricolor_runtime::hooks::procs()).1 / all.len() as f64;
         let start = self.mark_start.load(Ordering::Relaxed);
-        let used = self.fractional_ns.load(Ordering::Relaxed);
+        let used = f.ns.load(Ordering::Relaxed);
         let stop = || match mode {
             MarkWorkerMode::Dedicated => false,
             MarkWorkerMode::Idle => tricolor_runtime::hooks::runnable_waiting(),
@@ -156,11 +175,11 @@ impl Workers {
                 self.bg_ns.fetch_add(ns, Ordering::Relaxed);
             }
             MarkWorkerMode::Fractional => {
-                self.fractional_ns.fetch_add(ns, Ordering::Relaxed);
+                f.ns.fetch_add(ns, Ordering::Relaxed);
                 self.bg_ns.fetch_add(ns, Ordering::Relaxed);
                 let gap = (ns as f64 * (1.0 - share) / share) as u64;
-                self.fractional_next.store(self.now() + gap, Ordering::Relaxed);
-                self.fractional.store(false, Ordering::Relaxed);
+                f.next.store(self.now() + gap, Ordering::Relaxed);
+                f.running.store(false, Ordering::Relaxed);
             }
             MarkWorkerMode::Idle => {
                 self.idle_ns.fetch_add(ns, Ordering::Relaxed);
