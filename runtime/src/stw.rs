@@ -375,6 +375,8 @@ pub(crate) fn stop_begin(s: &'static Sched, own: Option<&'static P>) -> bool {
     s.stopnote.clear();
     let mut l = s.lock.lock();
     l.stopwait = s.cfg.procs as i32;
+    // Relaxed: read by schedtrace only.
+    s.stop_requested_at.store(nanotime(), Ordering::Relaxed);
     s.gcwaiting.store(true, Ordering::Release);
     s.safepoint_pending.fetch_or(pending::STW, Ordering::Release);
     if let Some(p) = own {
@@ -455,6 +457,8 @@ pub(crate) fn gcstop_own_p(s: &Sched, m: &M) {
 /// P (if any) goes back to Running on its M.
 pub(crate) fn start_world(s: &'static Sched, own: Option<&'static P>) -> Vec<&'static P> {
     let mut l = s.lock.lock();
+    // Relaxed: read by schedtrace only.
+    s.stop_requested_at.store(0, Ordering::Relaxed);
     s.gcwaiting.store(false, Ordering::Release);
     s.safepoint_pending.fetch_and(!pending::STW, Ordering::Release);
     let mut handoff = Vec::new();

@@ -19,7 +19,45 @@ pub(crate) fn start(s: &'static Sched) {
         .unwrap_or_else(|e| crate::throw!("runtime: cannot start the schedtrace thread: {e}"));
 }
 
+/// A stop-the-world older than this is reported with the Ps it still waits for.
+const STUCK_STOP_NS: i64 = 10_000_000;
+
 fn line(s: &Sched, t: Duration) -> String {
+    let mut l = basic_line(s, t);
+    l.push_str(&stuck_stop(s));
+    l
+}
+
+/// ` stopping=MSms: P1 runs goroutine 7 (not at a safepoint)...` when a stop-the-world has
+/// waited longer than `STUCK_STOP_NS` (a goroutine that never reaches a safepoint holds it up:
+/// seed 004); empty otherwise.
+fn stuck_stop(s: &Sched) -> String {
+    use crate::p::PStatus;
+    // Relaxed: diagnostic snapshot.
+    let at = s.stop_requested_at.load(Ordering::Relaxed);
+    if at == 0 || !s.gcwaiting.load(Ordering::Acquire) {
+        return String::new();
+    }
+    let waited = crate::time::nanotime() - at;
+    if waited < STUCK_STOP_NS {
+        return String::new();
+    }
+    let mut out = format!(" stopping={}ms:", waited / 1_000_000);
+    for p in s.allp.iter() {
+        if p.status() == PStatus::GcStop {
+            continue;
+        }
+        // SAFETY: M records are never freed; a racy read names whoever runs there now.
+        let g = unsafe { p.m.load(Ordering::Acquire).as_ref() }.and_then(|m| m.curg());
+        match g {
+            Some(g) => out.push_str(&format!(" P{} runs goroutine {} (not at a safepoint)", p.id, g.goid())),
+            None => out.push_str(&format!(" P{} is {:?}", p.id, p.status())),
+        }
+    }
+    out
+}
+
+fn basic_line(s: &Sched, t: Duration) -> String {
     let (runq, idlem) = {
         let l = s.lock.lock();
         (l.runq.len(), l.midle.len())

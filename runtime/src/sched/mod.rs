@@ -109,6 +109,9 @@ pub(crate) struct Sched {
     pub(crate) restarted: AtomicU32,
     /// When the world last started (nanotime).
     pub(crate) restart_at: AtomicI64,
+    /// When the pending stop-the-world was requested (nanotime; 0: none), for `schedtrace`'s
+    /// report of a stop that does not complete. Relaxed: diagnostic.
+    pub(crate) stop_requested_at: AtomicI64,
     /// The collector turned its mark workers on (`gcworker.rs`). Relaxed: a pass that misses
     /// the change asks on its next pass.
     pub(crate) gc_workers_on: AtomicBool,
@@ -158,6 +161,7 @@ impl Sched {
             stats: crate::stw::StwStats::default(),
             restarted: AtomicU32::new(0),
             restart_at: AtomicI64::new(0),
+            stop_requested_at: AtomicI64::new(0),
             gc_workers_on: AtomicBool::new(false),
             gc_workers: Mutex::new(Vec::new()),
             cfg,
