@@ -32,6 +32,13 @@ impl Pinned {
         let (np, p) = tricolor_runtime::hooks::pin_proc()?;
         Ok(Pinned { _np: np, p })
     }
+
+    /// `new`, and whether the goroutine's stack is black for cycle `gen` (one lookup).
+    #[inline]
+    pub(crate) fn new_scanned(gen: u64) -> Result<(Pinned, bool), NoProc> {
+        let (np, p, scanned) = tricolor_runtime::hooks::pin_proc_scanned(gen)?;
+        Ok((Pinned { _np: np, p }, scanned))
+    }
 }
 
 #[repr(align(64))]

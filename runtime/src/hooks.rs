@@ -61,6 +61,21 @@ pub fn pin_proc() -> Result<(NoPreempt, ProcId), NoProc> {
     }
 }
 
+/// `pin_proc`, also telling whether the goroutine's stack has been scanned for cycle `gen`
+/// (the write barrier's grey-stack test, `scan::current_scanned`, in the same lookup).
+#[inline]
+pub fn pin_proc_scanned(gen: u64) -> Result<(NoPreempt, ProcId, bool), NoProc> {
+    let m = crate::m::current_m().ok_or(NoProc::NotGoroutine)?;
+    let Some(g) = m.curg() else { return Err(NoProc::NotGoroutine) };
+    let np = NoPreempt::for_m(m);
+    // Acquire: as `scan::current_scanned`.
+    let scanned = g.scan_gen.load(std::sync::atomic::Ordering::Acquire) >= gen;
+    match m.p() {
+        Some(p) => Ok((np, ProcId(p.id), scanned)),
+        None => Err(NoProc::InBlocking),
+    }
+}
+
 pub use crate::sched::system_stack::on_system_stack;
 
 /// Whether the calling thread is running a goroutine.

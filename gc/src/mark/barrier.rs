@@ -82,9 +82,9 @@ pub(crate) fn write_in(c: &'static Collector, slot: &AtomicUsize, new: usize) {
 #[cold]
 #[inline(never)]
 pub(crate) fn shade_pair(c: &'static Collector, old: usize, new: usize) {
-    let new = if new != 0 && stack_black(c) { 0 } else { new };
-    match Pinned::new() {
-        Ok(pin) => buffer(c, &pin, old, new),
+    // Acquire: the cycle number published in stop #1.
+    match Pinned::new_scanned(c.marker.conc.gen.load(Ordering::Acquire)) {
+        Ok((pin, black)) => buffer(c, &pin, old, if black { 0 } else { new }),
         Err(NoProc::NotGoroutine) => not_goroutine(),
         Err(NoProc::InBlocking) => orphan(c, old, new),
     }
