@@ -62,6 +62,10 @@ pub(crate) struct Conc {
     pub(crate) expected: AtomicUsize,
     /// Nanoseconds allocators spent assisting, ever; the longest single assist.
     pub(crate) assist_ns: AtomicU64,
+    /// Background scan credit this cycle (reference §4.4, Go's `bgScanCredit`): bytes the
+    /// mark workers scanned and no assist has claimed yet. Assists steal from it before they
+    /// mark themselves.
+    pub(crate) bg_credit: AtomicUsize,
     pub(crate) assist_max_ns: AtomicU64,
     /// Stack bytes scanned this cycle.
     pub(crate) stack_bytes: AtomicUsize,
@@ -87,6 +91,7 @@ impl Conc {
             scanned: AtomicUsize::new(0),
             expected: AtomicUsize::new(0),
             assist_ns: AtomicU64::new(0),
+            bg_credit: AtomicUsize::new(0),
             assist_max_ns: AtomicU64::new(0),
             stack_bytes: AtomicUsize::new(0),
             restarts: AtomicU64::new(0),
@@ -115,6 +120,7 @@ impl Conc {
     /// Inside stop #1: a new cycle `gen` begins; no root job may run until `publish_snapshot`.
     pub(crate) fn prepare(&self, gen: u64, expected: usize) {
         self.scanned.store(0, Ordering::Relaxed);
+        self.bg_credit.store(0, Ordering::Relaxed);
         self.expected.store(expected.max(1 << 20), Ordering::Relaxed);
         self.ready.store(false, Ordering::Relaxed);
         self.pending.store(usize::MAX, Ordering::Relaxed);
@@ -178,7 +184,9 @@ impl Conc {
         let left = expected.saturating_sub(self.scanned.load(Ordering::Relaxed)).max(expected / 20);
         let room = goal.saturating_sub(live).max(64 << 10);
         let debt = (alloc as u128 * left as u128 / room as u128).min(usize::MAX as u128) as usize;
-        let mut paid = 0;
+        // Background credit first (Go's gcAssistAlloc): what the workers scanned pays for
+        // allocation before the allocator marks itself.
+        let mut paid = self.steal_credit(debt);
         while paid < debt && c.cycles() < gen && self.gen.load(Ordering::Acquire) == gen {
             let (more, bytes) = self.work_chunk(c, 256);
             paid += bytes;
@@ -201,6 +209,22 @@ impl Conc {
         let ns = t0.elapsed().as_nanos() as u64;
         self.assist_ns.fetch_add(ns, Ordering::Relaxed);
         self.assist_max_ns.fetch_max(ns, Ordering::Relaxed);
+    }
+
+    /// Takes up to `want` bytes of background credit; returns what it took.
+    fn steal_credit(&self, want: usize) -> usize {
+        // Relaxed: a counter; a lost race takes less and the assist marks the rest.
+        let mut have = self.bg_credit.load(Ordering::Relaxed);
+        loop {
+            let take = have.min(want);
+            if take == 0 {
+                return 0;
+            }
+            match self.bg_credit.compare_exchange_weak(have, have - take, Ordering::Relaxed, Ordering::Relaxed) {
+                Ok(_) => return take,
+                Err(cur) => have = cur,
+            }
+        }
     }
 
     /// Claims and runs root jobs until one did something; false when none is left.
@@ -328,17 +352,24 @@ impl Conc {
     /// root job is done. Returns whether it made progress. Call with preemption enabled, on a
     /// goroutine.
     fn help(&'static self, c: &'static Collector, gen: u64) -> bool {
-        self.help_while(c, gen, &|| false)
+        self.help_while(c, gen, &|| false, false)
     }
 
     /// `help`, stopping between chunks when `stop` says so (a mark worker's quota).
-    pub(crate) fn help_while(&'static self, c: &'static Collector, gen: u64, stop: &dyn Fn() -> bool) -> bool {
+    /// `credit`: a background worker's chunks become background credit for assists as they
+    /// finish (reference §4.4).
+    pub(crate) fn help_while(&'static self, c: &'static Collector, gen: u64, stop: &dyn Fn() -> bool, credit: bool) -> bool {
         let mut progress = false;
         loop {
             if c.cycles() >= gen || self.gen.load(Ordering::Acquire) != gen {
                 return true;
             }
-            if !self.work_chunk(c, CHUNK).0 {
+            let (more, bytes) = self.work_chunk(c, CHUNK);
+            if credit && bytes > 0 {
+                // Relaxed: a counter (`steal_credit`).
+                self.bg_credit.fetch_add(bytes, Ordering::Relaxed);
+            }
+            if !more {
                 break;
             }
             progress = true;
