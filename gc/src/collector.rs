@@ -6,9 +6,9 @@
 //! allocators, distributed termination and stop #2 (`finish_cycle`: the pacer, the sweepgen
 //! flip, the phase back to Off), then concurrent sweeping as before.
 //!
-//! `TRICOLOR_DEBUG=gcstoptheworld=1` selects the stop-the-world collector
-//! (`run_cycle_stw`), Go's debug mode of the same name: one stop for the whole mark, in
-//! parallel on every P.
+//! `TRICOLOR_DEBUG=gcstoptheworld=1` selects the stop-the-world collector (`run_cycle_stw`),
+//! Go's debug mode of the same name: one stop for the whole mark, in parallel on every P;
+//! `=2` also sweeps the whole heap before each cycle returns (no concurrent sweeping).
 //!
 //! Cycle starts are serialised by `cycle_lock`, and an allocation-triggered start re-tests its
 //! trigger under it (test → lock → re-test, invariant 31), so concurrent triggers start one
@@ -33,6 +33,9 @@ pub(crate) struct DebugFlags {
     pub(crate) poisonfree: bool,
     /// `gcstoptheworld=1|2`: mark with the world stopped (no concurrent phase).
     pub(crate) stoptheworld: bool,
+    /// `gcstoptheworld=2`: also sweep the whole heap before the cycle returns (Go's 2 turns
+    /// concurrent sweeping off too), so every cycle ends with the heap fully swept.
+    pub(crate) sweep_in_cycle: bool,
 }
 
 /// Why a cycle ran.
@@ -112,6 +115,7 @@ fn init() -> &'static Collector {
                 poisonfree: debug_var("poisonfree").unwrap_or(0) > 0,
                 // Concurrent by default; `gcstoptheworld=1` is Go's debug mode of the same name.
                 stoptheworld: debug_var("gcstoptheworld").unwrap_or(0) > 0,
+                sweep_in_cycle: debug_var("gcstoptheworld").unwrap_or(0) > 1,
             },
             cycle_lock: tricolor_runtime::gsync::Mutex::new(()),
             cycles: AtomicU64::new(0),
@@ -459,6 +463,9 @@ impl Collector {
         let t_end = Instant::now();
         let pause = t_end - t0.max(t_stopped - world.stopping());
         drop(world);
+        if self.debug.sweep_in_cycle {
+            crate::sweep::sweep_all_and_wait(&self.heap, || self.cycles());
+        }
         // Step 5.
         let cs = CycleStats {
             n,
