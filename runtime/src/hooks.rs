@@ -50,28 +50,27 @@ pub fn current_proc(_np: &NoPreempt) -> Result<ProcId, NoProc> {
 /// thread-local lookup; the allocation fast path's entry).
 #[inline]
 pub fn pin_proc() -> Result<(NoPreempt, ProcId), NoProc> {
-    let m = crate::m::current_m().ok_or(NoProc::NotGoroutine)?;
-    if m.curg().is_none() {
-        return Err(NoProc::NotGoroutine);
-    }
-    let np = NoPreempt::for_m(m);
-    match m.p() {
-        Some(p) => Ok((np, ProcId(p.id))),
-        None => Err(NoProc::InBlocking),
-    }
+    pin().map(|(np, p, _)| (np, p))
 }
 
-/// `pin_proc`, also telling whether the goroutine's stack has been scanned for cycle `gen`
-/// (the write barrier's grey-stack test, `scan::current_scanned`, in the same lookup).
+/// `pin_proc`, also telling whether the goroutine's stack has been scanned for cycle `gen`:
+/// the hybrid write barrier's grey-stack test, in the same lookup. A running goroutine is never
+/// in the middle of someone else's scan of it (the scanner holds its scan bit, so it is not
+/// running), so true means the scan is complete.
 #[inline]
 pub fn pin_proc_scanned(gen: u64) -> Result<(NoPreempt, ProcId, bool), NoProc> {
+    // Acquire: pairs with the scan claim's AcqRel (the scan of us happened before we resumed).
+    pin().map(|(np, p, g)| (np, p, g.scan_gen.load(std::sync::atomic::Ordering::Acquire) >= gen))
+}
+
+/// One thread-local lookup: the guard, the P and the running G.
+#[inline]
+fn pin() -> Result<(NoPreempt, ProcId, &'static crate::g::G), NoProc> {
     let m = crate::m::current_m().ok_or(NoProc::NotGoroutine)?;
     let Some(g) = m.curg() else { return Err(NoProc::NotGoroutine) };
     let np = NoPreempt::for_m(m);
-    // Acquire: as `scan::current_scanned`.
-    let scanned = g.scan_gen.load(std::sync::atomic::Ordering::Acquire) >= gen;
     match m.p() {
-        Some(p) => Ok((np, ProcId(p.id), scanned)),
+        Some(p) => Ok((np, ProcId(p.id), g)),
         None => Err(NoProc::InBlocking),
     }
 }
@@ -107,8 +106,8 @@ pub trait Collector: Sync {
     /// `idle` is false at the top of a scheduling pass (dedicated and fractional workers) and
     /// true once the P found nothing else to run. Called only while the collector has workers
     /// on (`set_mark_workers`) and one is parked (`park_mark_worker`); a `Some` runs it on `p`
-    /// at once. Thread: an M's g0 in the scheduler, holding `p`, no runtime lock held. Must
-    /// not park, allocate or block; O(1).
+    /// at once. Thread: an M's g0 in the scheduler, holding `p` and the runtime's worker-pool
+    /// lock (nothing else). Must not park, allocate, block or take a lock; O(1).
     fn mark_worker_wanted(&self, p: ProcId, idle: bool) -> Option<MarkWorkerMode>;
 }
 

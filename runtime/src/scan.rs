@@ -78,16 +78,6 @@ pub fn for_each_unjoined_result(w: &crate::WorldStopped, mut f: impl FnMut(usize
     }
 }
 
-/// Whether the calling goroutine's stack has been scanned for cycle `gen` (false off a
-/// goroutine). A running goroutine is never in the middle of someone else's scan of it (the
-/// scanner holds its scan bit, so it is not running), so true means the scan is complete: the
-/// hybrid barrier's "this stack is black" test.
-#[inline]
-pub fn current_scanned(gen: u64) -> bool {
-    // Acquire: pairs with the claim's AcqRel (the scan of us happened before we resumed).
-    crate::sched::park::current().is_some_and(|(_, g)| g.scan_gen.load(std::sync::atomic::Ordering::Acquire) >= gen)
-}
-
 /// The current goroutine's record, or `None` off a goroutine.
 pub fn current_goroutine() -> Option<Goroutine> {
     crate::sched::park::current().map(|(_, g)| Goroutine(g))

@@ -143,29 +143,29 @@ pub(crate) fn shade(addr: usize) {
 /// records are shaded. `f` must not allocate from the heap.
 pub(crate) fn shade_traced(f: impl FnOnce(&mut Tracer<'_>)) {
     let c = collector();
-    if !c.phase.marking() {
-        return;
+    if c.phase.marking() {
+        traced(c, Pinned::new().map(|pin| (pin, false)), f);
     }
-    match Pinned::new() {
-        Ok(pin) => c.marker.perp().with(&pin, |s| f(&mut Tracer { w: &mut s.w })),
-        Err(NoProc::NotGoroutine) => not_goroutine(),
-        Err(NoProc::InBlocking) => c.marker.with_orphan(|w| f(&mut Tracer { w })),
-    }
-}
-
-/// Whether the calling goroutine's stack is black for the cycle being marked.
-#[inline]
-fn stack_black(c: &'static Collector) -> bool {
-    // Acquire: the cycle number published in stop #1.
-    tricolor_runtime::scan::current_scanned(c.marker.conc.gen.load(Ordering::Acquire))
 }
 
 /// A fresh object's initial values while marking (`Gc::new`, `GcArray::from_fn`): shaded by
 /// `f` unless the goroutine's stack is black already (see `shade_pair`).
 pub(crate) fn shade_initial(f: impl FnOnce(&mut Tracer<'_>)) {
     let c = collector();
-    if c.phase.marking() && !stack_black(c) {
-        shade_traced(f);
+    if c.phase.marking() {
+        // Acquire: the cycle number published in stop #1.
+        traced(c, Pinned::new_scanned(c.marker.conc.gen.load(Ordering::Acquire)), f);
+    }
+}
+
+/// `f` onto the pinned P's mark work unless the pin says the stack is black (`true`); onto the
+/// orphan worker off a P.
+fn traced(c: &'static Collector, pinned: Result<(Pinned, bool), NoProc>, f: impl FnOnce(&mut Tracer<'_>)) {
+    match pinned {
+        Ok((_, true)) => {}
+        Ok((pin, false)) => c.marker.perp().with(&pin, |s| f(&mut Tracer { w: &mut s.w })),
+        Err(NoProc::NotGoroutine) => not_goroutine(),
+        Err(NoProc::InBlocking) => c.marker.with_orphan(|w| f(&mut Tracer { w })),
     }
 }
 

@@ -119,7 +119,8 @@ impl Workers {
         tricolor_runtime::hooks::set_mark_workers(false);
     }
 
-    /// `hooks::Collector::mark_worker_wanted`: on g0, O(1), no allocation, no lock.
+    /// `hooks::Collector::mark_worker_wanted`: on g0 under the runtime's worker-pool lock;
+    /// O(1), no allocation, no lock of its own.
     pub(crate) fn wanted(&self, c: &Collector, p: usize, idle: bool) -> Option<MarkWorkerMode> {
         if !c.phase.marking() || !c.marker.conc.has_work(c) {
             return None;

@@ -48,10 +48,15 @@ pub(crate) fn find_worker(s: &Sched, p: &P, idle: bool) -> Option<&'static G> {
 #[cold]
 fn find_worker_slow(s: &Sched, p: &P, idle: bool) -> Option<&'static G> {
     let c = crate::hooks::collector()?;
-    let g = s.gc_workers.lock().pop()?;
-    let Some(mode) = c.mark_worker_wanted(ProcId(p.id), idle) else {
-        s.gc_workers.lock().push(g);
-        return None;
+    // One lock per pass: the collector's answer is O(1) and takes no lock, so it is asked
+    // with the pool held, and only when a worker is there to take.
+    let (g, mode) = {
+        let mut pool = s.gc_workers.lock();
+        if pool.is_empty() {
+            return None;
+        }
+        let mode = c.mark_worker_wanted(ProcId(p.id), idle)?;
+        (pool.pop()?, mode)
     };
     // Relaxed: published by the status CAS below (Release) to the M that runs it: us.
     g.worker_mode.store(mode as u8, Ordering::Relaxed);
