@@ -94,7 +94,10 @@ pub fn run(mib: usize, secs: f64) -> W4 {
     let st = tricolor_gc::stats();
     let cycles = st.num_gc - gc0;
     // Where a stall may come from: the longest assist (the mutator marking for its allocation).
-    println!("info assists: longest {:?}, total {:?}; termination restarts {}", st.assist_max, st.assist_total, st.mark_restarts);
+    println!(
+        "info assists: longest {:?}, marking {:?}, parked {:?} ({} parks); termination restarts {}",
+        st.assist_max, st.assist_total, st.assist_parked, st.assist_parks, st.mark_restarts
+    );
     let h1 = tricolor_runtime::stw_histogram();
     // The replacement phase's pauses: the histogram's growth.
     let mut delta: Vec<(Duration, u64)> =

@@ -140,8 +140,14 @@ pub struct MemStats {
     pub stop2_max: Duration,
     /// Time allocators spent in mark assists, ever.
     pub assist_total: Duration,
-    /// The longest single mark assist (the worst allocation stall the pacer caused).
+    /// The longest single mark assist, parked time included (the worst allocation stall the
+    /// pacer caused).
     pub assist_max: Duration,
+    /// Time assists spent parked on the assist queue waiting for background credit, ever
+    /// (not in `assist_total`, which is the CPU assists spent marking).
+    pub assist_parked: Duration,
+    /// Times an assist parked on the assist queue, ever.
+    pub assist_parks: u64,
     /// Times mark termination found late work inside stop #2 and resumed the mark.
     pub mark_restarts: u64,
 }
@@ -173,6 +179,8 @@ pub fn read() -> MemStats {
         stop2_max: s.stop2_max,
         assist_total: Duration::from_nanos(c.marker.conc.assist_ns.load(Ordering::Relaxed)),
         assist_max: Duration::from_nanos(c.marker.conc.assist_max_ns.load(Ordering::Relaxed)),
+        assist_parked: Duration::from_nanos(c.marker.conc.assist_parked_ns.load(Ordering::Relaxed)),
+        assist_parks: c.marker.conc.assist_parks.load(Ordering::Relaxed),
         mark_restarts: c.marker.conc.restarts.load(Ordering::Relaxed),
     }
 }

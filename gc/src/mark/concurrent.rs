@@ -20,12 +20,14 @@
 //!    in `restarts`). With no work anywhere and the world stopped no grey object exists, and
 //!    none can appear: the mark is complete (`Collector::finish_cycle`).
 
+use super::assist_queue::{AssistQueue, RuntimeLock};
 use super::{termination, PState, Worker};
 use crate::collector::Collector;
 use crate::object::trace::Tracer;
 use crate::perp::Pinned;
 use crate::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use crate::sync::Mutex;
+use std::collections::VecDeque;
 use tricolor_runtime::scan::{Goroutine, Suspend};
 
 /// Root jobs after the stacks: root handles, specials.
@@ -62,10 +64,13 @@ pub(crate) struct Conc {
     pub(crate) expected: AtomicUsize,
     /// Nanoseconds allocators spent assisting, ever; the longest single assist.
     pub(crate) assist_ns: AtomicU64,
-    /// Background scan credit this cycle (reference §4.4, Go's `bgScanCredit`): bytes the
-    /// mark workers scanned and no assist has claimed yet. Assists steal from it before they
-    /// mark themselves.
-    pub(crate) bg_credit: AtomicUsize,
+    /// Background scan credit this cycle and the assists waiting for it (reference §4.4,
+    /// `assist_queue.rs`).
+    pub(crate) credit: AssistQueue<RuntimeLock>,
+    /// Nanoseconds assists spent parked on the queue, ever.
+    pub(crate) assist_parked_ns: AtomicU64,
+    /// Times an assist parked, ever.
+    pub(crate) assist_parks: AtomicU64,
     pub(crate) assist_max_ns: AtomicU64,
     /// Stack bytes scanned this cycle.
     pub(crate) stack_bytes: AtomicUsize,
@@ -91,7 +96,9 @@ impl Conc {
             scanned: AtomicUsize::new(0),
             expected: AtomicUsize::new(0),
             assist_ns: AtomicU64::new(0),
-            bg_credit: AtomicUsize::new(0),
+            credit: AssistQueue::new(RuntimeLock(tricolor_runtime::gsync::ParkLock::new(VecDeque::new()))),
+            assist_parked_ns: AtomicU64::new(0),
+            assist_parks: AtomicU64::new(0),
             assist_max_ns: AtomicU64::new(0),
             stack_bytes: AtomicUsize::new(0),
             restarts: AtomicU64::new(0),
@@ -102,7 +109,7 @@ impl Conc {
     pub(crate) fn describe(&self, c: &Collector) -> String {
         let deferred: Vec<u64> = self.deferred.lock().iter().map(|g| g.id()).collect();
         format!(
-            "mark: gen {} cycles {} marking {} ready {} pending {} stacks {}/{} roots {} deferred {:?} scanned {} restarts {}",
+            "mark: gen {} cycles {} marking {} ready {} pending {} stacks {}/{} roots {} deferred {:?} scanned {} restarts {} credit {} assists parked {}",
             self.gen.load(Ordering::Relaxed),
             c.cycles(),
             c.phase.marking(),
@@ -114,13 +121,15 @@ impl Conc {
             deferred,
             self.scanned.load(Ordering::Relaxed),
             self.restarts.load(Ordering::Relaxed),
+            self.credit.credit(),
+            self.credit.parked(),
         )
     }
 
     /// Inside stop #1: a new cycle `gen` begins; no root job may run until `publish_snapshot`.
     pub(crate) fn prepare(&self, gen: u64, expected: usize) {
         self.scanned.store(0, Ordering::Relaxed);
-        self.bg_credit.store(0, Ordering::Relaxed);
+        self.credit.reset();
         self.expected.store(expected.max(1 << 20), Ordering::Relaxed);
         self.ready.store(false, Ordering::Relaxed);
         self.pending.store(usize::MAX, Ordering::Relaxed);
@@ -177,7 +186,9 @@ impl Conc {
 
     /// A mark assist (reference §4.4): scan work in proportion to `alloc` bytes just allocated,
     /// at the ratio of the scan work still expected to the heap distance left before the goal.
-    /// Past the goal the ratio is large: the allocator does most of the remaining mark.
+    /// Past the goal the ratio is large: the allocator does most of the remaining mark. An
+    /// assist that owes and finds nothing to mark parks on the assist queue until background
+    /// credit pays it or the cycle ends (`assist_queue.rs`).
     pub(crate) fn assist(&'static self, c: &'static Collector, gen: u64, alloc: usize, live: usize, goal: usize) {
         let t0 = std::time::Instant::now();
         let expected = self.expected.load(Ordering::Relaxed);
@@ -186,8 +197,10 @@ impl Conc {
         let debt = (alloc as u128 * left as u128 / room as u128).min(usize::MAX as u128) as usize;
         // Background credit first (Go's gcAssistAlloc): what the workers scanned pays for
         // allocation before the allocator marks itself.
-        let mut paid = self.steal_credit(debt);
-        while paid < debt && c.cycles() < gen && self.gen.load(Ordering::Acquire) == gen {
+        let mut paid = self.credit.steal(debt);
+        let current = || c.cycles() < gen && self.gen.load(Ordering::Acquire) == gen;
+        let mut parked = None;
+        while paid < debt && current() {
             let (more, bytes) = self.work_chunk(c, 256);
             paid += bytes;
             if more && bytes == 0 {
@@ -197,34 +210,38 @@ impl Conc {
                 continue;
             }
             if !more {
-                // Nothing to scan right now: termination if the roots are done, else the
-                // remaining work is a stack waiting for its goroutine; stop paying.
+                // Nothing to scan right now: termination if the roots are done (more work
+                // found there sends us back to it), else the remaining work is in other Ps'
+                // buffers or a stack waiting for its goroutine: wait for credit.
                 if self.pending.load(Ordering::Acquire) == 0 {
                     self.clear_scan_requests(gen);
-                    self.try_terminate(c, gen);
+                    if self.try_terminate(c, gen) {
+                        break;
+                    }
+                    continue;
+                }
+                if tricolor_runtime::scan::current_goroutine().is_some() {
+                    let p0 = std::time::Instant::now();
+                    if self.credit.park(debt - paid, current) {
+                        self.assist_parks.fetch_add(1, Ordering::Relaxed);
+                        parked = Some(p0.elapsed());
+                    }
                 }
                 break;
             }
         }
-        let ns = t0.elapsed().as_nanos() as u64;
-        self.assist_ns.fetch_add(ns, Ordering::Relaxed);
-        self.assist_max_ns.fetch_max(ns, Ordering::Relaxed);
+        let stall = t0.elapsed().as_nanos() as u64;
+        let parked = parked.map_or(0, |d| d.as_nanos() as u64);
+        // Relaxed: statistics.
+        self.assist_ns.fetch_add(stall - parked, Ordering::Relaxed);
+        self.assist_parked_ns.fetch_add(parked, Ordering::Relaxed);
+        self.assist_max_ns.fetch_max(stall, Ordering::Relaxed);
     }
 
-    /// Takes up to `want` bytes of background credit; returns what it took.
-    fn steal_credit(&self, want: usize) -> usize {
-        // Relaxed: a counter; a lost race takes less and the assist marks the rest.
-        let mut have = self.bg_credit.load(Ordering::Relaxed);
-        loop {
-            let take = have.min(want);
-            if take == 0 {
-                return 0;
-            }
-            match self.bg_credit.compare_exchange_weak(have, have - take, Ordering::Relaxed, Ordering::Relaxed) {
-                Ok(_) => return take,
-                Err(cur) => have = cur,
-            }
-        }
+    /// The cycle ended (after `finish_cycle`): assists parked for credit go back to
+    /// allocating.
+    pub(crate) fn wake_assists(&self) {
+        self.credit.wake_all();
     }
 
     /// Claims and runs root jobs until one did something; false when none is left.
@@ -352,7 +369,8 @@ impl Conc {
     /// root job is done. Returns whether it made progress. Call with preemption enabled, on a
     /// goroutine.
     fn help(&'static self, c: &'static Collector, gen: u64) -> bool {
-        self.help_while(c, gen, &|| false, false)
+        // Its work is background credit too: assists parked for credit wake as it marks.
+        self.help_while(c, gen, &|| false, true)
     }
 
     /// `help`, stopping between chunks when `stop` says so (a mark worker's quota).
@@ -365,9 +383,8 @@ impl Conc {
                 return true;
             }
             let (more, bytes) = self.work_chunk(c, CHUNK);
-            if credit && bytes > 0 {
-                // Relaxed: a counter (`steal_credit`).
-                self.bg_credit.fetch_add(bytes, Ordering::Relaxed);
+            if credit {
+                self.credit.flush(bytes);
             }
             if !more {
                 break;
@@ -409,7 +426,11 @@ impl Conc {
         if c.cycles() >= gen {
             return true;
         }
-        termination::attempt(&TermEnv(c)) == termination::Outcome::Done
+        let done = termination::attempt(&TermEnv(c)) == termination::Outcome::Done;
+        if done {
+            self.wake_assists();
+        }
+        done
     }
 }
 

@@ -16,6 +16,7 @@
 //! 5. Check: every worker's buffers and the global list are empty (else the collector would
 //!    free reachable objects: abort with the counts, Go's "non-empty mark queue").
 
+pub(crate) mod assist_queue;
 pub(crate) mod barrier;
 pub(crate) mod concurrent;
 mod drain;

@@ -1,5 +1,7 @@
 //! In-crate tests: loom models (need pub(crate) items).
 #[cfg(loom)]
+mod loom_assist;
+#[cfg(loom)]
 mod loom_lfstack;
 #[cfg(loom)]
 mod loom_sweep;
