@@ -53,6 +53,8 @@ pub(crate) struct Collector {
     pub(crate) roots: Roots,
     pub(crate) marker: Marker,
     pub(crate) pacer: Pacer,
+    /// The GC CPU limiter (reference §4.6).
+    pub(crate) limiter: crate::limiter::Limiter,
     pub(crate) stats: crate::stats::Stats,
     pub(crate) weak: crate::weak::protocol::WeakState,
     /// The phase: its one owner.
@@ -106,6 +108,7 @@ fn init() -> &'static Collector {
             roots: Roots::default(),
             marker: Marker::new(),
             pacer: Pacer::new(gc_percent, limit),
+            limiter: crate::limiter::Limiter::new(),
             stats: crate::stats::Stats::default(),
             weak: crate::weak::protocol::WeakState::new(),
             phase: crate::phase::PhaseWord::new(),
@@ -267,6 +270,12 @@ impl Collector {
         if gen <= self.cycles() {
             return;
         }
+        if self.limiter.limiting() {
+            // Over the collector's CPU share: the background workers finish the mark, and the
+            // heap may grow past its goal meanwhile (reference §4.6).
+            self.limiter.skip();
+            return;
+        }
         // A refill charges about a span (8 KiB for the small classes).
         self.marker.conc.assist(self, gen, 8 << 10, live, self.pacer.goal());
     }
@@ -408,6 +417,9 @@ impl Collector {
     /// After either kind of cycle, world running: statistics, the background sweeper, gctrace.
     fn end_cycle(&'static self, cs: &CycleStats) {
         self.stats.record(cs);
+        // Every P was stopped for the cycle's pauses: collector time for the limiter.
+        self.limiter.add_gc(cs.pause.as_nanos() as u64 * cs.procs as u64);
+        self.limiter.update(cs.procs);
         let sweeper = self.sweeper.get_or_init(|| crate::sweep::start_background(&self.heap));
         let _ = sweeper.try_send(());
         if self.debug.gctrace {

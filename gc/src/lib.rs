@@ -37,6 +37,7 @@
 mod collector;
 pub(crate) mod debug;
 mod heap;
+mod limiter;
 pub(crate) mod mark;
 mod object;
 mod pacer;

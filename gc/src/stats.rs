@@ -148,6 +148,12 @@ pub struct MemStats {
     pub assist_parked: Duration,
     /// Times an assist parked on the assist queue, ever.
     pub assist_parks: u64,
+    /// Times the GC CPU limiter turned on (reference §4.6), ever.
+    pub gc_limiter_engaged: u64,
+    /// Time the GC CPU limiter was on, ever.
+    pub gc_limiter_on: Duration,
+    /// Mark assists the limiter skipped, ever.
+    pub assists_limited: u64,
     /// Times mark termination found late work inside stop #2 and resumed the mark.
     pub mark_restarts: u64,
 }
@@ -156,6 +162,7 @@ pub struct MemStats {
 pub fn read() -> MemStats {
     let c = collector();
     let s = c.stats.inner.lock();
+    let limiter = c.limiter.totals();
     let wall = c.start.elapsed().as_secs_f64() * tricolor_runtime::hooks::procs() as f64;
     MemStats {
         heap_alloc: c.heap.counters.live.load(Ordering::Relaxed),
@@ -181,6 +188,9 @@ pub fn read() -> MemStats {
         assist_max: Duration::from_nanos(c.marker.conc.assist_max_ns.load(Ordering::Relaxed)),
         assist_parked: Duration::from_nanos(c.marker.conc.assist_parked_ns.load(Ordering::Relaxed)),
         assist_parks: c.marker.conc.assist_parks.load(Ordering::Relaxed),
+        gc_limiter_engaged: limiter.0,
+        gc_limiter_on: Duration::from_nanos(limiter.1),
+        assists_limited: limiter.2,
         mark_restarts: c.marker.conc.restarts.load(Ordering::Relaxed),
     }
 }

@@ -234,6 +234,8 @@ impl Conc {
         let parked = parked.map_or(0, |d| d.as_nanos() as u64);
         // Relaxed: statistics.
         self.assist_ns.fetch_add(stall - parked, Ordering::Relaxed);
+        c.limiter.add_gc(stall - parked);
+        c.limiter.update(tricolor_runtime::hooks::procs());
         self.assist_parked_ns.fetch_add(parked, Ordering::Relaxed);
         self.assist_max_ns.fetch_max(stall, Ordering::Relaxed);
     }

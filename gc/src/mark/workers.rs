@@ -186,6 +186,11 @@ impl Workers {
                 self.idle_ns.fetch_add(ns, Ordering::Relaxed);
             }
         }
+        match mode {
+            MarkWorkerMode::Idle => c.limiter.add_idle(ns),
+            _ => c.limiter.add_gc(ns),
+        }
+        c.limiter.update(tricolor_runtime::hooks::procs());
         if !progress {
             tricolor_runtime::sleep(Duration::from_micros(100));
         }
