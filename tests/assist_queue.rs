@@ -64,10 +64,11 @@ fn an_allocator_without_mark_work_waits_for_credit() {
         let s = stats();
         let parks = s.assist_parks - s0.assist_parks;
         eprintln!(
-            "{} allocations, {} cycles, {parks} parks ({:?} parked), worst heap/goal {worst:.2}",
+            "{} allocations, {} cycles, {parks} parks ({:?} parked), worst heap/goal {worst:.2}, limiter engaged {} times",
             i,
             s.num_gc - s0.num_gc,
-            s.assist_parked - s0.assist_parked
+            s.assist_parked - s0.assist_parked,
+            s.gc_limiter_engaged - s0.gc_limiter_engaged
         );
         assert!(s.num_gc - s0.num_gc >= 3, "too few cycles to see anything");
         assert!(parks > 0, "no assist ever parked: the scenario did not leave them without work");

@@ -320,6 +320,7 @@ impl Collector {
         // Blackening last: the barrier and allocate-black are on for every P at once.
         self.phase.begin_mark(crate::phase::WorldToken::stopped(&world));
         let stop1 = world.elapsed();
+        self.charge_stop(&world);
         drop(world);
         let t_marking = Instant::now();
         let assist0 = self.marker.conc.assist_ns.load(Ordering::Relaxed);
@@ -387,6 +388,7 @@ impl Collector {
         self.marker.conc.workers.end_cycle();
         let t_end = Instant::now();
         let stop2 = world.elapsed();
+        self.charge_stop(&world);
         drop(world);
         let st = self.started.lock().take().unwrap_or_else(|| tricolor_runtime::throw!("gc: cycle {n} ended without a start"));
         let cs = CycleStats {
@@ -414,11 +416,19 @@ impl Collector {
         self.end_cycle(&cs);
     }
 
+    /// A stop is about to end: every P was the collector's from the moment the last one
+    /// stopped, which the GC CPU limiter counts (Go counts the time-to-stop too; here the
+    /// wait for a goroutine that has not reached its safepoint is that goroutine's time, and
+    /// counting it made the limiter engage beside a long-running loop and let the heap run
+    /// to 40 times its goal: `tests/assist_queue.rs`).
+    pub(crate) fn charge_stop(&self, w: &tricolor_runtime::WorldStopped) {
+        let stopped = w.elapsed().saturating_sub(w.stopping());
+        self.limiter.add_gc(stopped.as_nanos() as u64 * tricolor_runtime::hooks::procs() as u64);
+    }
+
     /// After either kind of cycle, world running: statistics, the background sweeper, gctrace.
     fn end_cycle(&'static self, cs: &CycleStats) {
         self.stats.record(cs);
-        // Every P was stopped for the cycle's pauses: collector time for the limiter.
-        self.limiter.add_gc(cs.pause.as_nanos() as u64 * cs.procs as u64);
         self.limiter.update(cs.procs);
         let sweeper = self.sweeper.get_or_init(|| crate::sweep::start_background(&self.heap));
         let _ = sweeper.try_send(());
@@ -474,6 +484,7 @@ impl Collector {
         let n = self.end_mark(&world, marked.marked);
         let t_end = Instant::now();
         let pause = t_end - t0.max(t_stopped - world.stopping());
+        self.charge_stop(&world);
         drop(world);
         if self.debug.sweep_in_cycle {
             crate::sweep::sweep_all_and_wait(&self.heap, || self.cycles());

@@ -5,7 +5,8 @@
 //! memory-limit death spiral.
 //!
 //! The bucket holds `procs × 1 s` of CPU time. Each update adds the collector's time since the
-//! last one — assists' marking, background workers, every stop × procs — and drains the
+//! last one — assists' marking, background workers, every stop × procs (from the moment the
+//! last P stopped: `Collector::charge_stop`) — and drains the
 //! mutator's: the window's `procs × wall` less the collector's and the idle mark workers'
 //! (Ps that only idle-marked were idle, not mutating). While the bucket is full the limiter
 //! is on: assists are skipped (the allocator neither marks nor parks for credit), and the mark

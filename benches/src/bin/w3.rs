@@ -60,5 +60,9 @@ fn main() {
             s.pause_total,
             s.pauses.iter().max().copied().unwrap_or_default()
         );
+        println!(
+            "info assists: longest {:?}, marking {:?}, parked {:?} ({} parks), {} skipped by the limiter",
+            s.assist_max, s.assist_total, s.assist_parked, s.assist_parks, s.assists_limited
+        );
     });
 }

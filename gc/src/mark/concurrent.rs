@@ -33,6 +33,16 @@ use tricolor_runtime::scan::{Goroutine, Suspend};
 /// Root jobs after the stacks: root handles, specials.
 const OTHER_ROOTS: usize = 2;
 
+/// The least scan work an assist does (Go's `gcOverAssistWork`); see `Conc::assist`.
+const OVER_ASSIST: usize = 64 << 10;
+
+thread_local! {
+    /// Scan work this thread's assists did beyond their debts in cycle `.0` (Go keeps it per
+    /// goroutine; per thread is per P in effect, as a goroutine keeps its thread between
+    /// safepoints). Counters only: nothing here is a heap reference.
+    static ASSIST_CREDIT: std::cell::Cell<(u64, usize)> = const { std::cell::Cell::new((0, 0)) };
+}
+
 /// Objects a helper scans between safepoints (about 50-100 µs of work).
 pub(crate) const CHUNK: usize = 2048;
 
@@ -190,17 +200,30 @@ impl Conc {
     /// assist that owes and finds nothing to mark parks on the assist queue until background
     /// credit pays it or the cycle ends (`assist_queue.rs`).
     pub(crate) fn assist(&'static self, c: &'static Collector, gen: u64, alloc: usize, live: usize, goal: usize) {
-        let t0 = std::time::Instant::now();
         let expected = self.expected.load(Ordering::Relaxed);
         let left = expected.saturating_sub(self.scanned.load(Ordering::Relaxed)).max(expected / 20);
         let room = goal.saturating_sub(live).max(64 << 10);
-        let debt = (alloc as u128 * left as u128 / room as u128).min(usize::MAX as u128) as usize;
+        let owed = (alloc as u128 * left as u128 / room as u128).min(usize::MAX as u128) as usize;
+        // Credit this thread earned by over-assisting earlier in the cycle pays first.
+        let (g, have) = ASSIST_CREDIT.get();
+        let have = if g == gen { have } else { 0 };
+        if have >= owed {
+            ASSIST_CREDIT.set((gen, have - owed));
+            return;
+        }
+        let debt = owed - have;
+        // Small debts are rounded up to `OVER_ASSIST` of work (Go's gcOverAssistWork), the
+        // surplus kept as this thread's credit: an assist has a fixed cost (a system-stack
+        // switch, a pin, a root-job claim, two clock reads) that tiny debts, one per span
+        // refill, would pay hundreds of times per cycle on a small heap.
+        let work = debt.max(OVER_ASSIST);
+        let t0 = std::time::Instant::now();
         // Background credit first (Go's gcAssistAlloc): what the workers scanned pays for
         // allocation before the allocator marks itself.
-        let mut paid = self.credit.steal(debt);
+        let mut paid = self.credit.steal(work);
         let current = || c.cycles() < gen && self.gen.load(Ordering::Acquire) == gen;
         let mut parked = None;
-        while paid < debt && current() {
+        while paid < work && current() {
             let (more, bytes) = self.work_chunk(c, 256);
             paid += bytes;
             if more && bytes == 0 {
@@ -210,9 +233,11 @@ impl Conc {
                 continue;
             }
             if !more {
+                if paid >= debt {
+                    break; // the debt is paid; no surplus to be had right now
+                }
                 // Nothing to scan right now: termination if the roots are done (more work
-                // found there sends us back to it), else the remaining work is in other Ps'
-                // buffers or a stack waiting for its goroutine: wait for credit.
+                // found there sends us back to it; Go's assists call gcMarkDone too).
                 if self.pending.load(Ordering::Acquire) == 0 {
                     self.clear_scan_requests(gen);
                     if self.try_terminate(c, gen) {
@@ -220,16 +245,20 @@ impl Conc {
                     }
                     continue;
                 }
+                // The remaining work is in other Ps' buffers or a stack waiting for its
+                // goroutine: wait for credit.
                 if tricolor_runtime::scan::current_goroutine().is_some() {
                     let p0 = std::time::Instant::now();
                     if self.credit.park(debt - paid, current) {
                         self.assist_parks.fetch_add(1, Ordering::Relaxed);
                         parked = Some(p0.elapsed());
+                        paid = debt;
                     }
                 }
                 break;
             }
         }
+        ASSIST_CREDIT.set((gen, paid.saturating_sub(debt)));
         let stall = t0.elapsed().as_nanos() as u64;
         let parked = parked.map_or(0, |d| d.as_nanos() as u64);
         // Relaxed: statistics.
@@ -487,6 +516,7 @@ impl termination::Env for TermEnv {
         // Work shaded after the ragged barrier: go on marking (Go's gcMarkDone restart).
         self.0.marker.conc.restarts.fetch_add(1, Ordering::Relaxed);
         self.0.weak.unblock();
+        self.0.charge_stop(&w);
         drop(w);
     }
 
