@@ -5,9 +5,9 @@
 # three operations each. LOOM_MAX_PREEMPTIONS defaults to 3, which explores every model
 # exhaustively within that bound; measured on the 2-core dev machine (2026-11-23):
 #   tricolor-runtime: 8 models, ~0.1 s of model time (build ~40 s).
-#   tricolor-gc: 20 models (the lock-free work list, weak upgrade vs clear and vs the
+#   tricolor-gc: 23 models (the lock-free work list, weak upgrade vs clear and vs the
 #   termination block, the sweep ownership protocol and three models showing the old protocol's
-#   failures), ~1 s (build ~75 s; measured 2026-12-01).
+#   failures, mark termination, the assist queue), ~1 s (build ~75 s; measured 2026-12-01).
 #   tricolor-cleanup: 3 models (the pool protocol; its 4-thread model is bounded at 2
 #   preemptions in the test itself), ~80 s.
 # Models must be built with debug assertions: the protocols' invariants are debug_asserts too.
