@@ -1,7 +1,8 @@
 //! Issue 10 (reference §4.4): an allocator in assist debt that finds no mark work parks on the
 //! assist queue until background credit pays it or the cycle ends, so the mutator cannot outrun
 //! the mark. The scenario: on 2 procs, one goroutine computes for 20 ms at a time between
-//! safepoints (its stack job waits for it: no marker may scan a running stack), while another
+//! safepoints (its stack job waits for it: no marker may scan a running stack, and the
+//! preemption signal is off here), while another
 //! allocates (1 KiB of garbage per small live object) as fast as it can. Without the queue the allocator's assists found nothing to do,
 //! stopped paying and allocated on past the heap goal until the spinner's next safepoint.
 
@@ -20,7 +21,9 @@ struct Node {
 
 #[test]
 fn an_allocator_without_mark_work_waits_for_credit() {
-    std::env::set_var("TRICOLOR_DEBUG", "gcstoptheworld=0,gccheckmark=1");
+    // Cooperative preemption only: the preemption signal would let the markers scan the
+    // spinner's stack at once (issue 11), leaving the assists never without work.
+    std::env::set_var("TRICOLOR_DEBUG", "gcstoptheworld=0,gccheckmark=1,asyncpreemptoff=1");
     let _hang = watchdog("assist queue", Duration::from_secs(120));
     let rt = Runtime::builder().procs(2).build().unwrap();
     rt.block_on(|| {

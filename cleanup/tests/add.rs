@@ -13,10 +13,11 @@ use tricolor_runtime::{block_on, current_id, hooks::on_goroutine};
 use tricolor_weak::Pointer;
 
 mod common;
-use common::{collect_until, on_own_stack};
+use common::{collect_until, on_own_stack, serial};
 
 #[test]
 fn runs_once_with_its_argument() {
+    let _serial = serial();
     block_on(|| {
         let seen = Arc::new(Mutex::new(Vec::new()));
         let s = seen.clone();
@@ -38,6 +39,7 @@ fn runs_once_with_its_argument() {
 
 #[test]
 fn several_per_object() {
+    let _serial = serial();
     block_on(|| {
         let n = Arc::new(AtomicU64::new(0));
         let n2 = n.clone();
@@ -60,6 +62,7 @@ fn several_per_object() {
 
 #[test]
 fn zero_sized_objects() {
+    let _serial = serial();
     block_on(|| {
         let n = Arc::new(AtomicU64::new(0));
         let n2 = n.clone();
@@ -88,6 +91,7 @@ struct Pair {
 
 #[test]
 fn interior_pointers_and_large_objects() {
+    let _serial = serial();
     block_on(|| {
         let n = Arc::new(AtomicU64::new(0));
         let n2 = n.clone();
@@ -120,6 +124,7 @@ fn interior_pointers_and_large_objects() {
 
 #[test]
 fn stop_cancels_exactly_that_one() {
+    let _serial = serial();
     block_on(|| {
         let n = Arc::new(AtomicU64::new(0));
         let dropped = Arc::new(AtomicU64::new(0));
@@ -150,6 +155,7 @@ fn stop_cancels_exactly_that_one() {
 
 #[test]
 fn stop_after_it_ran_is_a_no_op() {
+    let _serial = serial();
     block_on(|| {
         let n = Arc::new(AtomicU64::new(0));
         let n2 = n.clone();
@@ -186,6 +192,7 @@ fn stop_after_it_ran_is_a_no_op() {
 #[test]
 #[should_panic(expected = "arg points into the object")]
 fn misuse_arg_is_the_object() {
+    let _serial = serial();
     block_on(|| {
         let o = Gc::new(1u64);
         add(&o, |_o: Gc<u64>| {}, o);
@@ -195,6 +202,7 @@ fn misuse_arg_is_the_object() {
 #[test]
 #[should_panic(expected = "arg points into the object")]
 fn misuse_arg_is_an_interior_address() {
+    let _serial = serial();
     block_on(|| {
         let o = Gc::new([1u64; 4]);
         let inside = &o[3] as *const u64 as usize;
@@ -205,6 +213,7 @@ fn misuse_arg_is_an_interior_address() {
 #[test]
 #[should_panic(expected = "captures a pointer into the object")]
 fn misuse_closure_captures_the_object() {
+    let _serial = serial();
     block_on(|| {
         let o = Gc::new(1u64);
         add(&o, move |()| assert_eq!(*o, 1), ());
@@ -214,6 +223,7 @@ fn misuse_closure_captures_the_object() {
 #[test]
 #[should_panic(expected = "is not inside a live heap object")]
 fn misuse_not_a_heap_object() {
+    let _serial = serial();
     block_on(|| {
         let on_stack = 5u64;
         add_at(&on_stack as *const u64 as usize, |()| {}, ());
@@ -222,6 +232,7 @@ fn misuse_not_a_heap_object() {
 
 #[test]
 fn misuse_panic_loses_nothing_else() {
+    let _serial = serial();
     block_on(|| {
         let dropped = Arc::new(AtomicBool::new(false));
         struct Flag(Arc<AtomicBool>);
@@ -242,6 +253,7 @@ fn misuse_panic_loses_nothing_else() {
 
 #[test]
 fn weak_pointers_read_empty_before_cleanups_start() {
+    let _serial = serial();
     block_on(|| {
         let bad = Arc::new(AtomicU64::new(0));
         let ran = Arc::new(AtomicU64::new(0));
@@ -271,6 +283,7 @@ fn weak_pointers_read_empty_before_cleanups_start() {
 
 #[test]
 fn panicking_cleanup_is_reported_and_loses_nothing() {
+    let _serial = serial();
     block_on(|| {
         let msgs = Arc::new(Mutex::new(Vec::<String>::new()));
         let m2 = msgs.clone();
@@ -305,6 +318,7 @@ fn panicking_cleanup_is_reported_and_loses_nothing() {
 
 #[test]
 fn owned_values_drop_on_a_cleanup_goroutine() {
+    let _serial = serial();
     block_on(|| {
         struct Res {
             ids: Arc<Mutex<HashSet<(bool, u64)>>>,
@@ -335,6 +349,7 @@ fn owned_values_drop_on_a_cleanup_goroutine() {
 /// (it used to be refused by reading its bytes, issue 9 item 6).
 #[test]
 fn owned_values_keep_their_heap_references_alive() {
+    let _serial = serial();
     block_on(|| {
         let owned = on_own_stack(|| {
             let o = Gc::new([0x5eed_u64; 4]);
@@ -357,6 +372,7 @@ fn owned_values_keep_their_heap_references_alive() {
 /// collected heap" before, issue 9 item 6).
 #[test]
 fn owned_accepts_values_whose_unused_bytes_hold_heap_addresses() {
+    let _serial = serial();
     #[allow(dead_code)] // the big variant exists for its size
     enum Res {
         Small(u32),

@@ -184,32 +184,40 @@ impl Collector {
         size: usize,
         noscan: bool,
     ) -> Result<usize, AllocError> {
-        let (addr, gc_due) = self.alloc_deferred(ty, size, noscan)?;
+        let (addr, gc_due, np) = self.alloc_deferred(ty, size, noscan)?;
+        drop(np);
         if gc_due {
             self.maybe_collect(&addr);
         }
         Ok(addr)
     }
 
-    /// `alloc` without the collection it may call for: returns the payload and whether the
+    /// `alloc` without the collection it may call for: returns the payload, whether the
     /// caller must call `maybe_collect` once the object is initialised (Gc::new writes the
-    /// value first, so a collection never sees a half-built object).
+    /// value first, so a collection never sees a half-built object), and the no-preempt
+    /// section the slot was taken in. The caller initialises the object and shades its initial
+    /// values inside that section, then drops it: allocate-black (reference §3.3) reads the
+    /// phase in the same section (Go's `mallocgc` runs under `acquirem` throughout), so the
+    /// preemption signal cannot stop us between reading "not marking" and owning the slot, nor
+    /// between writing initial values into a black object and shading them. Either would leave
+    /// an object white below a black stack, freed while in use (found by
+    /// `tests/sweep_ownership.rs` once signals came).
     #[inline(always)]
     pub(crate) fn alloc_deferred(
         &'static self,
         ty: &'static crate::object::type_info::TypeInfo,
         size: usize,
         noscan: bool,
-    ) -> Result<(usize, bool), AllocError> {
+    ) -> Result<(usize, bool, tricolor_runtime::NoPreempt), AllocError> {
         tricolor_runtime::safepoint();
-        // Allocate-black while marking (reference §3.3), by the heap where it knows the slot:
-        // no safepoint between this read and the allocation, so the phase cannot change before
-        // the caller initialises the object, and the initial values are shaded by the typed
-        // constructors (`Gc::new`, `GcArray::from_fn`).
+        let np = tricolor_runtime::NoPreempt::new();
         let black = self.phase.barrier_on();
         match self.heap.alloc(ty, size, noscan, black) {
-            Err(e) => self.alloc_retry(e, ty, size, noscan),
-            r => r,
+            Ok((addr, due)) => Ok((addr, due, np)),
+            Err(e) => {
+                drop(np);
+                self.alloc_retry(e, ty, size, noscan)
+            }
         }
     }
 
@@ -221,12 +229,14 @@ impl Collector {
         ty: &'static crate::object::type_info::TypeInfo,
         size: usize,
         noscan: bool,
-    ) -> Result<(usize, bool), AllocError> {
+    ) -> Result<(usize, bool, tricolor_runtime::NoPreempt), AllocError> {
         match e {
             AllocError::MemoryLimit { .. } => {
                 self.collect();
-                // After the collection, at a safepoint of its own: read the phase afresh.
-                self.heap.alloc(ty, size, noscan, self.phase.barrier_on())
+                // After the collection: read the phase afresh, in the slot's own section.
+                let np = tricolor_runtime::NoPreempt::new();
+                let black = self.phase.barrier_on();
+                self.heap.alloc(ty, size, noscan, black).map(|(a, due)| (a, due, np))
             }
             e => Err(e),
         }

@@ -145,6 +145,11 @@ pub fn write_ptr(object: usize, offset: usize, value: usize) -> Result<(), RawEr
 /// `old` (with `new = 0`). While the collector marks concurrently it shades both; otherwise it
 /// costs one load. Root scanners run once per cycle, when the cycle starts, so a VM that
 /// changes scanned memory without this barrier may have an object freed under it.
+///
+/// The barrier and the VM's store must not be separated by a stop: hold a
+/// `tricolor::runtime::NoPreempt` across both (the preemption signal may otherwise suspend
+/// the goroutine between them, and a cycle that starts there misses the new value). The
+/// library's own slots (`GcCell`, `raw::write_ptr`) do this themselves.
 #[inline]
 pub fn write_barrier(old: usize, new: usize) {
     let c = collector();

@@ -188,6 +188,14 @@ pub(crate) fn shade_range(lo: usize, hi: usize) {
 
 /// The safepoint's half of a self-scan request: spill the registers and hand the live stack
 /// to the collector.
+/// The preemption signal's step 1 (`preempt/signal.rs`): the goroutine interrupted at an async
+/// safe point scans its stack from the signal frame. On the signal stack already.
+pub(crate) fn scan_own_stack_at(regs: &[usize], sp: usize, hi: usize) {
+    if let Some(c) = collector() {
+        c.scan_own_stack(regs, sp, hi);
+    }
+}
+
 #[cold]
 #[inline(never)]
 pub(crate) fn scan_own_stack() {

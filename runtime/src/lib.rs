@@ -104,5 +104,5 @@ pub use preempt::{safepoint, NoPreempt};
 pub use runtime::{block_on, Runtime};
 pub use sched::park::yield_now;
 pub use spawn::{current_id, go, try_go, JoinError, JoinHandle, SpawnError};
-pub use stw::{for_each_p, stop_the_world, stw_histogram, stw_stats, ProcId, StwSnapshot, WorldStopped};
+pub use stw::{for_each_p, stop_the_world, stw_histogram, stw_stats, stw_stopping_histogram, ProcId, StwSnapshot, WorldStopped};
 pub use timer::{sleep, Timer};

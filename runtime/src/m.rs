@@ -73,6 +73,12 @@ pub(crate) struct M {
     /// live frames for a scan of its own stack from there (`scan::with_current_stack`). Own
     /// thread only, valid while `on_sys`.
     pub(crate) sys_ctx: UnsafeCell<Context>,
+    /// The thread's kernel id, for the preemption signal (set when the thread starts).
+    pub(crate) tid: crate::sync::atomic::AtomicI32,
+    /// A preemption signal is in flight to this thread (one at a time; `preempt/signal.rs`).
+    pub(crate) signal_pending: AtomicBool,
+    /// Where this thread sleeps while its goroutine is suspended in place for a stop.
+    pub(crate) async_note: Note,
 }
 
 // SAFETY: the UnsafeCell and Cell fields are touched only by the M's own thread (documented per
@@ -106,6 +112,9 @@ impl M {
             low_sp: AtomicUsize::new(usize::MAX),
             on_sys: AtomicBool::new(false),
             sys_ctx: UnsafeCell::new(Context::default()),
+            tid: crate::sync::atomic::AtomicI32::new(0),
+            signal_pending: AtomicBool::new(false),
+            async_note: Note::new(),
         }
     }
 
@@ -163,6 +172,8 @@ pub(crate) fn current_m() -> Option<&'static M> {
 
 /// Marks this thread as running `m`. Called once at the thread's start.
 pub(crate) fn set_current_m(m: &'static M) {
+    // SAFETY: gettid has no preconditions.
+    m.tid.store(unsafe { libc::gettid() }, Ordering::Relaxed);
     CURRENT_M.with(|c| c.set(m));
 }
 

@@ -62,6 +62,10 @@ pub(crate) struct P {
     pub(crate) schedtick: AtomicU32,
     /// 1 while a `for_each_p` function is pending for this P; a CAS 1 → 0 decides who runs it.
     pub(crate) run_safe_point_fn: AtomicU32,
+    /// While this P is GcStop for a goroutine suspended in place by the preemption signal: that
+    /// goroutine's M, which keeps the P and gets it back at the restart (`start_world`).
+    /// Written under `sched.lock`.
+    pub(crate) async_m: crate::sync::atomic::AtomicPtr<crate::m::M>,
     /// This P's timer heap (its own lock inside).
     pub(crate) timers: Timers,
     owned: UnsafeCell<POwned>,
@@ -88,6 +92,7 @@ impl P {
             runq: LocalQueue::new(),
             schedtick: AtomicU32::new(0),
             run_safe_point_fn: AtomicU32::new(0),
+            async_m: crate::sync::atomic::AtomicPtr::new(std::ptr::null_mut()),
             timers: Timers::new(id),
             owned: UnsafeCell::new(POwned::default()),
         }

@@ -124,6 +124,16 @@ impl Goroutine {
         self.0.scan_request.store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
+    /// Asks the goroutine's thread, if it is running one, to look at its requests now (the
+    /// preemption signal): a running goroutine asked to scan its own stack does so at its
+    /// next async safe point even if it never polls a safepoint. Returns whether a signal was
+    /// sent. A no-op with `asyncpreemptoff=1`.
+    pub fn nudge(&self) -> bool {
+        // SAFETY: Ms are never freed.
+        let Some(m) = (unsafe { self.0.m.load(std::sync::atomic::Ordering::Acquire).as_ref() }) else { return false };
+        m.curg().is_some_and(|g| std::ptr::eq(g, self.0)) && crate::preempt::signal::preempt_m(m)
+    }
+
     /// Whether this is the goroutine calling.
     pub fn is_current(&self) -> bool {
         crate::sched::park::current().is_some_and(|(_, g)| std::ptr::eq(g, self.0))
@@ -161,14 +171,25 @@ impl SuspendedG {
         self.g.stack.hi()
     }
 
-    /// Saved stack pointer: the live part of the stack is `[sp, stack_hi)`.
+    /// Saved stack pointer: the live part of the stack is `[sp, stack_hi)`. For a goroutine
+    /// suspended in place by the preemption signal, the interrupted one less its red zone.
     pub fn sp(&self) -> usize {
+        // Relaxed: published with the status the scan bit was taken from (Acquire).
+        let a = self.g.async_sp.load(std::sync::atomic::Ordering::Relaxed);
+        if a != 0 {
+            return a;
+        }
         // SAFETY: the scan bit freezes the G, so its saved context is stable.
         self.g.ctx.with(|c| Cpu::sp(unsafe { &*c }))
     }
 
-    /// Saved callee-saved registers, to be scanned conservatively with the stack.
+    /// Saved registers, to be scanned conservatively with the stack: the callee-saved ones of
+    /// a switched-out goroutine, every interrupted register of one suspended by the signal.
     pub fn regs(&self) -> Vec<usize> {
+        if self.g.async_sp.load(std::sync::atomic::Ordering::Relaxed) != 0 {
+            // SAFETY: as in `sp`; written before the status CAS that published them.
+            return self.g.async_regs.with(|r| unsafe { (*r).to_vec() });
+        }
         // SAFETY: as in `sp`.
         self.g.ctx.with(|c| Cpu::words(unsafe { &*c }).to_vec())
     }

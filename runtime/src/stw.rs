@@ -41,6 +41,9 @@ pub(crate) struct StwStats {
     pub(crate) max_stopping_ns: AtomicU64,
     /// Every pause, in `PauseHistogram` buckets.
     pub(crate) hist: PauseHistogram,
+    /// Every stop's time to stop (request until every P stopped; Go's
+    /// `/sched/pauses/stopping/gc:seconds`).
+    pub(crate) stopping_hist: PauseHistogram,
 }
 
 /// Sub-buckets per power of two: a bucket's upper bound is at most 19% above any value in it.
@@ -119,6 +122,14 @@ pub struct StwSnapshot {
     pub p50: Duration,
     /// 99th-percentile pause (as `p50`).
     pub p99: Duration,
+    /// Median time to stop (request until every P stopped), as `p50`.
+    pub stopping_p50: Duration,
+    /// 99th-percentile time to stop, as `p50`.
+    pub stopping_p99: Duration,
+    /// Preemption signals sent, ever.
+    pub preempt_signals: u64,
+    /// Goroutines suspended in place by the preemption signal for a stop, ever.
+    pub async_stops: u64,
 }
 
 /// Stop-the-world statistics so far.
@@ -131,7 +142,17 @@ pub fn stw_stats() -> StwSnapshot {
         max_stopping: Duration::from_nanos(st.max_stopping_ns.load(Ordering::Relaxed)),
         p50: st.hist.quantile(0.5),
         p99: st.hist.quantile(0.99),
+        stopping_p50: st.stopping_hist.quantile(0.5),
+        stopping_p99: st.stopping_hist.quantile(0.99),
+        preempt_signals: crate::preempt::signal::SENT.load(Ordering::Relaxed) as u64,
+        async_stops: crate::preempt::signal::SUSPENDED.load(Ordering::Relaxed) as u64,
     }
+}
+
+/// The time-to-stop histogram so far, shaped as `stw_histogram`.
+pub fn stw_stopping_histogram() -> Vec<(Duration, u64)> {
+    let h = &sched().stats.stopping_hist;
+    h.b.iter().enumerate().map(|(i, c)| (Duration::from_nanos(bucket_top(i)), c.load(Ordering::Relaxed))).filter(|&(_, n)| n > 0).collect()
 }
 
 /// The pause histogram so far: `(bucket top, pauses)` for every non-empty bucket, shortest
@@ -196,6 +217,7 @@ pub fn stop_the_world() -> WorldStopped {
     stop_verify(s);
     let stopping = (nanotime() - requested).max(0) as u64;
     s.stats.max_stopping_ns.fetch_max(stopping, Ordering::Relaxed);
+    s.stats.stopping_hist.record(stopping);
     WorldStopped { start, stopping: Duration::from_nanos(stopping), _np: np, _guard: guard }
 }
 
@@ -398,18 +420,23 @@ pub(crate) fn stop_wait(s: &Sched) {
 /// Sleeps on `note` until the Ps a stop or `for_each_p` waits for have all reported, waking
 /// every 100 µs to re-send the request (`bit` in `safepoint_pending`; invariant 19).
 fn wait_for_ps(s: &Sched, note: &crate::os::note::Note, bit: u32, remaining: impl Fn(&Locked) -> i32) {
+    // A signal to every M running a goroutine (Go's `preemptall`): a goroutine that never
+    // polls stops at its next async safe point (seed 004). Sent without the scheduler lock
+    // held, which the handler only tries.
+    crate::preempt::signal::preempt_running(s, crate::m::current_m_raw());
     loop {
         if note.sleep_timeout(RESEND) {
             return;
         }
-        // Re-send the request (cooperative today: the flag is already set; signal-based
-        // preemption will re-signal running Ms here).
-        s.safepoint_pending.fetch_or(bit, Ordering::Release);
         if remaining(&s.lock.lock()) == 0 {
             // The last P reported between our timeout and the check: its wake-up is in flight.
             note.sleep();
             return;
         }
+        // Re-send the request: the flag for safepoints and the signal (a lost request, or one
+        // that found the thread in a no-preempt section, is re-sent every 100 µs).
+        s.safepoint_pending.fetch_or(bit, Ordering::Release);
+        crate::preempt::signal::preempt_running(s, crate::m::current_m_raw());
     }
 }
 
@@ -469,6 +496,13 @@ pub(crate) fn start_world(s: &'static Sched, own: Option<&'static P>) -> Vec<&'s
         }
         if p.status() != PStatus::GcStop {
             crate::throw!("runtime: start_the_world: P{} is {:?}, want GcStop", p.id, p.status());
+        }
+        // SAFETY: Ms are never freed.
+        if let Some(am) = unsafe { p.async_m.swap(std::ptr::null_mut(), Ordering::Relaxed).as_ref() } {
+            // Suspended in place by the preemption signal: its M kept the P; it resumes.
+            p.set_status(PStatus::Running);
+            am.async_note.wakeup();
+            continue;
         }
         if p.runq.is_empty() {
             pidleput(s, &mut l, p);

@@ -2,7 +2,9 @@
 //! reaches a safepoint (seed 004) is diagnosed in `schedtrace` output — which P, which
 //! goroutine, how long the stop has waited — instead of hanging silently. The child process
 //! spins one goroutine on a flag without safepoints while another stops the world; a plain
-//! thread releases the spinner after 400 ms, so the stop completes and the child exits.
+//! thread releases the spinner after 400 ms, so the stop completes and the child exits. The
+//! child runs with `asyncpreemptoff=1`: a stop the preemption signal can complete is never
+//! held up (`tests/seed004_spin_collect.rs`).
 
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -44,7 +46,8 @@ fn a_stop_held_up_by_a_goroutine_names_it_in_schedtrace() {
     let out = Command::new(std::env::current_exe().unwrap())
         .args(["--exact", "child", "--ignored", "--nocapture", "--test-threads=1"])
         .env("STUCK_STOP_CHILD", "1")
-        .env("TRICOLOR_DEBUG", "schedtrace=50")
+        // Cooperative only: the preemption signal would stop the spinner at once.
+        .env("TRICOLOR_DEBUG", "schedtrace=50,asyncpreemptoff=1")
         .output()
         .expect("run child");
     let err = String::from_utf8_lossy(&out.stderr);

@@ -27,3 +27,14 @@ pub fn collect_until(what: &str, done: impl Fn() -> bool) {
 
 #[allow(unused_imports)] // not every test binary arms one
 pub use tricolor_runtime::debug::watchdog;
+
+/// Serialises the tests of one binary that need objects dead with those that panic or run
+/// long without safepoints: the preemption signal lets a collection scan a goroutine in the
+/// middle of its panic's backtrace, and that goroutine's deep frames (on a reused stack) may
+/// hold stale words naming another test's objects (`add.rs`'s interior test failed 5 runs in
+/// 6 beside the misuse tests). A poisoned lock (a `should_panic` test) is taken anyway.
+#[allow(dead_code)] // not every test binary needs it
+pub fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}

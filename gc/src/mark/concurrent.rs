@@ -356,6 +356,9 @@ impl Conc {
             Suspend::Running => {
                 g.request_self_scan();
                 tricolor_runtime::scan::set_scan_requests(true);
+                // A goroutine that never polls a safepoint scans itself from the preemption
+                // signal's handler (issue 11, seed 004).
+                g.nudge();
                 self.defer_stack(g);
             }
             Suspend::Retry => self.defer_stack(g),

@@ -63,7 +63,9 @@ impl<T: Trace> GcArray<T> {
             .and_then(|b| b.checked_add(8))
             .ok_or(AllocError::TooLarge { requested: usize::MAX })?;
         let c = crate::collector::collector();
-        let (payload, gc_due) = c.alloc_deferred(T::ARRAY_INFO, bytes, T::NO_TRACE)?;
+        let (payload, gc_due, np) = c.alloc_deferred(T::ARRAY_INFO, bytes, T::NO_TRACE)?;
+        // `f` may park or allocate: no preemption-free section around it.
+        drop(np);
         // The length word always counts the initialised prefix: element i is written, then the
         // length becomes i + 1 (Release). `f` may allocate and so start a collection; the array
         // is reachable through `payload` on our stack, and the marker scans exactly the
@@ -75,16 +77,20 @@ impl<T: Trace> GcArray<T> {
         let len_word = unsafe { &*(payload as *const crate::sync::atomic::AtomicUsize) };
         for i in 0..len {
             let v = f(i);
+            // The write, the length and the shading in one no-preempt section: no stop (and
+            // no signal-driven scan of our stack) between them (see `Collector::alloc_deferred`).
+            let np = tricolor_runtime::NoPreempt::new();
             // SAFETY: inside the allocation (bytes = 8 + len * size_of::<T>()), 8-aligned.
             unsafe { base.add(i).write(v) };
             len_word.store(i + 1, crate::sync::atomic::Ordering::Release);
-            // Black while marking: shade the element's initial values before `f` may reach a
-            // safepoint (see `Gc::try_new`).
+            // Black while marking (or white from before the mark: shading is harmless then):
+            // shade the element's initial values before `f` may reach a safepoint.
             if !T::NO_TRACE && c.phase.barrier_on() {
                 // SAFETY: element i was written above.
                 let e: &T = unsafe { &*base.add(i) };
                 crate::mark::barrier::shade_initial(|t| e.trace(t));
             }
+            drop(np);
         }
         let a = GcArray { payload, _marker: PhantomData };
         if gc_due {

@@ -76,7 +76,9 @@ impl<T: Trace> Gc<T> {
             assert!(std::mem::align_of::<T>() <= 8, "Gc<T>: types aligned above 8 bytes are not supported");
         }
         let c = crate::collector::collector();
-        let (addr, gc_due) = c.alloc_deferred(T::TYPE_INFO, std::mem::size_of::<T>(), T::NO_TRACE)?;
+        // `np`: the allocation's no-preempt section, held through the initialisation and the
+        // shading of the initial values (`Collector::alloc_deferred`).
+        let (addr, gc_due, np) = c.alloc_deferred(T::TYPE_INFO, std::mem::size_of::<T>(), T::NO_TRACE)?;
         // SAFETY: `addr` is a fresh, zeroed, 8-aligned payload of at least size_of::<T>()
         // bytes, reachable only through this local (kept on our stack until the collection
         // below has looked at it).
@@ -84,13 +86,14 @@ impl<T: Trace> Gc<T> {
         let g =
             Gc { ptr: NonNull::new(addr as *mut T).unwrap_or_else(|| tricolor_runtime::throw!("gc: null payload")), _marker: PhantomData };
         // The object is black while marking: shade what it was initialised with (the values
-        // may come from a stack the marker has not scanned yet). No safepoint since the
-        // allocation, so the phase is the one the allocation saw.
+        // may come from a stack the marker has not scanned yet). Still in the allocation's
+        // no-preempt section, so the phase is the one the allocation saw.
         if !T::NO_TRACE && c.phase.barrier_on() {
             // SAFETY: just written above.
             let v: &T = unsafe { &*(addr as *const T) };
             crate::mark::barrier::shade_initial(|t| v.trace(t));
         }
+        drop(np);
         if gc_due {
             c.maybe_collect(&g);
         }

@@ -66,6 +66,12 @@ pub(crate) struct G {
     /// A mark worker's mode for its next run (`hooks::MarkWorkerMode` as u8), written by the M
     /// that takes it from the pool (`sched/gcworker.rs`) before running it.
     pub(crate) worker_mode: crate::sync::atomic::AtomicU8,
+    /// While suspended in place by the preemption signal (`preempt/signal.rs`): the
+    /// interrupted registers and the live stack pointer (below the red zone) scanners read
+    /// instead of `ctx`; `async_sp` is 0 otherwise. Written by the G's own signal handler
+    /// before its status CAS to Syscall publishes them.
+    pub(crate) async_regs: UnsafeCell<[usize; crate::preempt::ASYNC_WORDS]>,
+    pub(crate) async_sp: AtomicUsize,
 }
 
 // SAFETY: the UnsafeCell fields follow the ownership rules documented on each field: `ctx` and
@@ -99,6 +105,8 @@ impl G {
             scan_gen: AtomicU64::new(0),
             scan_request: AtomicBool::new(false),
             worker_mode: crate::sync::atomic::AtomicU8::new(0),
+            async_regs: UnsafeCell::new([0; crate::preempt::ASYNC_WORDS]),
+            async_sp: AtomicUsize::new(0),
         }
     }
 

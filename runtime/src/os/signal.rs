@@ -44,17 +44,23 @@ pub(crate) fn install_overflow_handler() {
     ensure_altstack();
 }
 
-/// Gives the calling thread an alternate signal stack if it has none (Ms run the handler on
-/// it, since the faulting goroutine stack has no room left).
+/// Size of an M's alternate signal stack: the preemption handler scans the interrupted stack
+/// and runs `for_each_p` functions there (debug builds' frames are large). Reserved, committed
+/// by use.
+const ALTSTACK: usize = 256 * 1024;
+
+/// Gives the calling thread an alternate signal stack of `ALTSTACK` bytes unless it has one
+/// at least that large (Ms run the fault handler on it, since the faulting goroutine stack has
+/// no room left, and the preemption handler). std gives its threads a small one: replaced.
 pub(crate) fn ensure_altstack() {
     // SAFETY: querying the current alternate stack into a zeroed struct.
     let mut old: libc::stack_t = unsafe { std::mem::zeroed() };
     // SAFETY: as above.
     unsafe { libc::sigaltstack(std::ptr::null(), &mut old) };
-    if old.ss_flags & libc::SS_DISABLE == 0 {
+    if old.ss_flags & libc::SS_DISABLE == 0 && old.ss_size >= ALTSTACK {
         return;
     }
-    let size = 64 * 1024;
+    let size = ALTSTACK;
     let Ok(map) = Mapping::reserve(size + page_size(), false) else { return };
     if map.protect_none(0, page_size()).is_err() {
         return;

@@ -1,12 +1,14 @@
-//! Preemption: the no-preempt count (`nopreempt.rs`) and the cooperative safepoint
-//! (`safepoint.rs`). Signal-based preemption and sysmon come later and slot into the same
-//! request flags: a stop request is a bit in `Sched::safepoint_pending` or a G's `preempt`
-//! flag, honoured wherever the G next polls.
+//! Preemption: the no-preempt count (`nopreempt.rs`), the cooperative safepoint
+//! (`safepoint.rs`) and the preemption signal (`signal.rs`), which serves the same request
+//! flags at an async safe point: a stop request is a bit in `Sched::safepoint_pending` or a
+//! G's `preempt` flag, honoured wherever the G next polls or is interrupted.
 
 mod nopreempt;
 mod safepoint;
+pub(crate) mod signal;
 
 pub(crate) use nopreempt::preempt_disabled;
 pub use nopreempt::NoPreempt;
 pub(crate) use safepoint::honour_scan_request;
 pub use safepoint::safepoint;
+pub(crate) use signal::ASYNC_WORDS;

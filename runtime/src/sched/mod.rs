@@ -194,6 +194,7 @@ pub(crate) fn init(cfg: Config) -> Result<&'static Sched, BuildError> {
     let mut fresh = false;
     let s = SCHED.get_or_init(|| {
         crate::os::signal::install_overflow_handler();
+        crate::preempt::signal::install();
         fresh = true;
         Sched::new(cfg.clone())
     });
