@@ -18,7 +18,7 @@ use crate::collector::collector;
 use crate::heap::span::Span;
 use crate::object::trace::Tracer;
 use crate::sync::atomic::Ordering;
-use parking_lot::Mutex; // statics need a const constructor; not loom-modelled
+use crate::sync::NpMutex as Mutex; // statics need a const constructor; not loom-modelled
 
 /// A kind of special record; implemented by the crates that attach data to objects.
 pub trait SpecialKind: Send + Sync + 'static {

@@ -35,7 +35,7 @@ const CLOSED: u32 = 1 << 30;
 const COUNT: u32 = CLOSED - 1;
 
 /// Functions run once per cycle when its sweep completes (`on_sweep_complete`).
-static SWEEP_HOOKS: parking_lot::Mutex<Vec<fn()>> = parking_lot::Mutex::new(Vec::new());
+static SWEEP_HOOKS: crate::sync::NpMutex<Vec<fn()>> = crate::sync::NpMutex::new(Vec::new());
 
 /// Registers `f` to run once per cycle, on the last sweeper, when every span of the cycle has
 /// been swept (tricolor-cleanup flushes its per-P queues here, Go's `gcCleanups.flush`). `f`

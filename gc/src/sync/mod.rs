@@ -5,6 +5,9 @@
 //! Loom atomics have no `const` constructors, so protocol state lives in structs that the
 //! production global holds lazily and that loom models build fresh (STYLE 21).
 
+mod np_mutex;
+pub(crate) use np_mutex::{NpGuard, NpMutex};
+
 #[cfg(not(loom))]
 mod std_impl;
 #[cfg(not(loom))]

@@ -32,8 +32,9 @@ pub(crate) mod cell {
 
 /// A lock without poisoning. parking_lot's is well kept and parks the thread on contention,
 /// which is what a runtime lock held only by non-preemptible code wants (reference §8.3).
-pub(crate) type Mutex<T> = parking_lot::Mutex<T>;
-pub(crate) type MutexGuard<'a, T> = parking_lot::MutexGuard<'a, T>;
+/// Its guard holds a no-preempt section (`np_mutex.rs`).
+pub(crate) type Mutex<T> = super::NpMutex<T>;
+pub(crate) type MutexGuard<'a, T> = super::NpGuard<'a, T>;
 
 #[inline(always)]
 pub(crate) fn spin_loop() {

@@ -244,6 +244,10 @@ fn at_async_point(m: &'static M, uc: &libc::ucontext_t) {
     // `NoPreempt`, which records the stack depth for exit clearing: this is the signal stack.)
     let n = m.locks.load(Ordering::Relaxed);
     m.locks.store(n + 1, Ordering::Relaxed);
+    // The locks below raise no-preempt sections that record this (signal) stack's depth as the
+    // goroutine's (`M::low_sp`, for its exit's stack clearing): restored on the way out, as
+    // `on_system_stack` does. Own thread's word (Relaxed).
+    let low_sp = m.low_sp.load(Ordering::Relaxed);
     let live_sp = sp - RED_ZONE;
     // 1. A marker asked for this stack.
     // Relaxed: the marker re-sends its request until the claim shows the scan.
@@ -259,6 +263,7 @@ fn at_async_point(m: &'static M, uc: &libc::ucontext_t) {
             suspend_for_stop(s, m, g, p, &regs, live_sp);
         }
     }
+    m.low_sp.store(low_sp, Ordering::Relaxed);
     m.locks.store(n, Ordering::Relaxed);
 }
 

@@ -1,0 +1,71 @@
+//! `NpMutex`: parking_lot's mutex whose guard holds a no-preempt section (DESIGN decision 5,
+//! Go's `lock` raising `m.locks`). The preemption signal never suspends a goroutine that
+//! holds one (`runtime/src/preempt/signal.rs`), so a stopper — the collector inside a
+//! stop-the-world — can take any of the runtime's and the collector's locks while goroutines
+//! are suspended in place. Found by `tests/collect_loop_sleeper.rs`: a goroutine suspended
+//! while holding a collector lock hung the stop that needed it. Hand-rolled around
+//! parking_lot because the guard must carry the section; `const fn new` serves statics.
+
+use std::fmt;
+use std::ops::{Deref, DerefMut};
+
+/// A lock without poisoning whose holder cannot be preempted; see the module docs.
+pub(crate) struct NpMutex<T: ?Sized>(parking_lot::Mutex<T>);
+
+/// Guard of an `NpMutex`. Field order: the lock is released before preemption is enabled.
+pub(crate) struct NpGuard<'a, T: ?Sized> {
+    guard: parking_lot::MutexGuard<'a, T>,
+    _np: crate::preempt::NoPreempt,
+}
+
+impl<T> NpMutex<T> {
+    pub(crate) const fn new(v: T) -> Self {
+        NpMutex(parking_lot::Mutex::new(v))
+    }
+}
+
+impl<T: ?Sized> NpMutex<T> {
+    #[inline]
+    pub(crate) fn lock(&self) -> NpGuard<'_, T> {
+        let np = crate::preempt::NoPreempt::new();
+        NpGuard { guard: self.0.lock(), _np: np }
+    }
+
+    #[inline]
+    #[allow(dead_code)] // not every crate tries
+    pub(crate) fn try_lock(&self) -> Option<NpGuard<'_, T>> {
+        let np = crate::preempt::NoPreempt::new();
+        self.0.try_lock().map(|guard| NpGuard { guard, _np: np })
+    }
+}
+
+impl<T: Default> Default for NpMutex<T> {
+    fn default() -> Self {
+        NpMutex::new(T::default())
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for NpMutex<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl<T: ?Sized> Deref for NpGuard<'_, T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        &self.guard
+    }
+}
+
+impl<T: ?Sized> DerefMut for NpGuard<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        &mut self.guard
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for NpGuard<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        (**self).fmt(f)
+    }
+}
