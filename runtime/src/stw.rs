@@ -31,6 +31,8 @@ use std::time::Duration;
 
 /// How long the stopper sleeps before re-sending preemption requests.
 const RESEND: Duration = Duration::from_micros(100);
+/// How long goroutines that poll get to stop at their safepoints before the first signal.
+const FIRST_SIGNAL: Duration = Duration::from_micros(30);
 
 /// Statistics of stop-the-world pauses (all in nanoseconds).
 #[derive(Debug, Default)]
@@ -420,21 +422,26 @@ pub(crate) fn stop_wait(s: &Sched) {
 /// Sleeps on `note` until the Ps a stop or `for_each_p` waits for have all reported, waking
 /// every 100 µs to re-send the request (`bit` in `safepoint_pending`; invariant 19).
 fn wait_for_ps(s: &Sched, note: &crate::os::note::Note, bit: u32, remaining: impl Fn(&Locked) -> i32) {
-    // A signal to every M running a goroutine (Go's `preemptall`): a goroutine that never
-    // polls stops at its next async safe point (seed 004). Sent without the scheduler lock
-    // held, which the handler only tries.
-    crate::preempt::signal::preempt_running(s, crate::m::current_m_raw());
+    // Goroutines that poll get `FIRST_SIGNAL` to stop at their safepoints; after that every
+    // M still running a goroutine gets the preemption signal (seed 004: a goroutine that
+    // never polls). Go signals at once (`preemptall`); here a goroutine suspended in place
+    // costs its thread a sleep and a wake-up, and a stopper in a loop (seed 001's scenario)
+    // restarted the world and stopped it again before a resumed thread ran an instruction:
+    // two timer-resetting goroutines that poll after every reset made no progress for 100 ms.
+    let mut wait = FIRST_SIGNAL;
     loop {
-        if note.sleep_timeout(RESEND) {
+        if note.sleep_timeout(wait) {
             return;
         }
+        wait = RESEND;
         if remaining(&s.lock.lock()) == 0 {
             // The last P reported between our timeout and the check: its wake-up is in flight.
             note.sleep();
             return;
         }
         // Re-send the request: the flag for safepoints and the signal (a lost request, or one
-        // that found the thread in a no-preempt section, is re-sent every 100 µs).
+        // that found the thread in a no-preempt section, is re-sent every 100 µs). Sent with
+        // the scheduler lock released: the handler only tries it.
         s.safepoint_pending.fetch_or(bit, Ordering::Release);
         crate::preempt::signal::preempt_running(s, crate::m::current_m_raw());
     }
