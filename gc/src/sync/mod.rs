@@ -6,6 +6,7 @@
 //! production global holds lazily and that loom models build fresh (STYLE 21).
 
 mod np_mutex;
+#[cfg_attr(loom, allow(unused_imports))] // loom builds use only `NpMutex` (for statics)
 pub(crate) use np_mutex::{NpGuard, NpMutex};
 
 #[cfg(not(loom))]

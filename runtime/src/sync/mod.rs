@@ -5,7 +5,10 @@
 //! Loom atomics have no `const` constructors, so protocol state lives in structs that the
 //! production global holds lazily and that loom models build fresh (STYLE 21).
 
+// The std branch's lock (loom models use loom's).
+#[cfg(not(loom))]
 mod np_mutex;
+#[cfg(not(loom))]
 pub(crate) use np_mutex::{NpGuard, NpMutex};
 
 #[cfg(not(loom))]
