@@ -40,16 +40,24 @@ impl Timer {
     /// A value from the previous schedule that was not received yet is discarded.
     pub fn reset(&self, d: Duration) -> bool {
         crate::preempt::safepoint();
+        // The new deadline and the drain under one hold of `send_lock`: a firing of the *new*
+        // deadline that comes between them waits for the lock and delivers after the drain.
+        // Dropping the lock in between lost that value whenever the resetting goroutine was
+        // held up there past a short deadline — suspended by the preemption signal while
+        // another M ran this P's expired timers (runtime/tests/stop_the_world.rs, 1 run in
+        // 7 under load: a receiver waited forever for a timer that had fired and been drained).
+        let l = self.core.send_lock.lock();
         let pending = self.core.modify(sched(), deadline_after(d).max(1), 0);
-        self.drain();
+        self.drain(l);
         pending
     }
 
     /// Stops the timer. Returns whether it was still pending (false if it fired or was
     /// stopped). A fired value not received yet is discarded.
     pub fn stop(&self) -> bool {
+        let l = self.core.send_lock.lock();
         let pending = self.core.stop(sched());
-        self.drain();
+        self.drain(l);
         pending
     }
 
@@ -63,10 +71,10 @@ impl Timer {
         &self.rx
     }
 
-    fn drain(&self) {
-        // Under send_lock: a send scheduled under an older seq either completed before (and
-        // is drained here) or runs after and sees the new seq (and is dropped).
-        let _l = self.core.send_lock.lock();
+    /// Discards a delivered value, holding `send_lock` (taken before the seq changed): a send
+    /// scheduled under an older seq either completed before the change (and is drained here)
+    /// or runs after and sees the new seq (and is dropped); one under the new seq runs after.
+    fn drain(&self, _send_lock: crate::lock::RtGuard<'_, ()>) {
         while self.rx.try_recv().is_ok() {}
     }
 }
