@@ -45,6 +45,8 @@ pub(crate) enum Trigger {
     Heap,
     /// `collect()`.
     Forced,
+    /// No cycle for the periodic collection's period (`periodic.rs`).
+    Time,
 }
 
 /// The collector.
@@ -53,6 +55,8 @@ pub(crate) struct Collector {
     pub(crate) roots: Roots,
     pub(crate) marker: Marker,
     pub(crate) pacer: Pacer,
+    /// The periodic collection (sysmon's forced cycle).
+    pub(crate) periodic: crate::periodic::Periodic,
     /// The GC CPU limiter (reference §4.6).
     pub(crate) limiter: crate::limiter::Limiter,
     pub(crate) stats: crate::stats::Stats,
@@ -108,6 +112,7 @@ fn init() -> &'static Collector {
             roots: Roots::default(),
             marker: Marker::new(),
             pacer: Pacer::new(gc_percent, limit),
+            periodic: crate::periodic::Periodic::new(),
             limiter: crate::limiter::Limiter::new(),
             stats: crate::stats::Stats::default(),
             weak: crate::weak::protocol::WeakState::new(),
@@ -157,6 +162,11 @@ impl tricolor_runtime::hooks::Collector for Hooks {
     fn mark_worker_wanted(&self, p: tricolor_runtime::ProcId, idle: bool) -> Option<tricolor_runtime::hooks::MarkWorkerMode> {
         let c = collector();
         c.marker.conc.workers.wanted(c, p.0, idle)
+    }
+
+    fn sysmon_tick(&self) {
+        let c = collector();
+        c.periodic.tick(c);
     }
 }
 
@@ -251,6 +261,7 @@ impl Collector {
     /// `keep` is the new object, held on this frame through the collection.
     #[inline(never)]
     pub(crate) fn maybe_collect<T: ?Sized>(&'static self, keep: &T) {
+        self.periodic.ensure_helper(self);
         let live = self.heap.counters.live.load(Ordering::Relaxed);
         if self.phase.barrier_on() {
             self.assist(live);
@@ -439,6 +450,9 @@ impl Collector {
     /// After either kind of cycle, world running: statistics, the background sweeper, gctrace.
     fn end_cycle(&'static self, cs: &CycleStats) {
         self.stats.record(cs);
+        // Relaxed: the periodic collection's clock (`periodic.rs`).
+        self.periodic.last_end_ns.store(self.start.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        self.periodic.ensure_helper(self);
         self.limiter.update(cs.procs);
         let sweeper = self.sweeper.get_or_init(|| crate::sweep::start_background(&self.heap));
         let _ = sweeper.try_send(());

@@ -41,6 +41,7 @@ mod limiter;
 pub(crate) mod mark;
 mod object;
 mod pacer;
+mod periodic;
 mod perp;
 pub(crate) mod phase;
 pub mod raw;

@@ -118,6 +118,8 @@ pub struct MemStats {
     pub num_gc: u64,
     /// Of which forced by `collect()`.
     pub num_forced_gc: u64,
+    /// Started by the periodic collection (no cycle for two minutes: Go's `forcegc`).
+    pub num_periodic_gc: u64,
     /// Total stop-the-world pause time.
     pub pause_total: Duration,
     /// The last collection's pause.
@@ -174,6 +176,7 @@ pub fn read() -> MemStats {
         last_marked: c.pacer.heap_marked.load(Ordering::Relaxed),
         num_gc: s.num_gc,
         num_forced_gc: s.num_forced,
+        num_periodic_gc: c.periodic.count.load(Ordering::Relaxed),
         pause_total: s.pause_total,
         last_pause: s.last.pause,
         pauses: s.pauses.iter().copied().collect(),

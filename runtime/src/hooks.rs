@@ -109,6 +109,18 @@ pub trait Collector: Sync {
     /// at once. Thread: an M's g0 in the scheduler, holding `p` and the runtime's worker-pool
     /// lock (nothing else). Must not park, allocate, block or take a lock; O(1).
     fn mark_worker_wanted(&self, p: ProcId, idle: bool) -> Option<MarkWorkerMode>;
+    /// sysmon's periodic call (every 1-20 ms): the collector's time-based duties (the
+    /// periodic collection, Go's `forcegc`). Thread: sysmon, which holds no P and is not a
+    /// goroutine. Must not park or allocate from the heap; may take a `ParkLock` and wake
+    /// goroutines.
+    fn sysmon_tick(&self);
+}
+
+/// `Collector::sysmon_tick`, if a collector is registered.
+pub(crate) fn sysmon_tick() {
+    if let Some(c) = collector() {
+        c.sysmon_tick();
+    }
 }
 
 /// Why a mark worker runs (Go's `gcMarkWorkerMode`): the collector sets the quotas.

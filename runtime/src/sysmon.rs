@@ -1,9 +1,14 @@
-//! sysmon, its first duty only (reference §7, Go's `retake`/`preemptone`): a runtime thread
-//! without a P that asks a goroutine to yield at its next safepoint when it has held its P for
-//! 10 ms while others wait — goroutines on that P's queue or the global one, or timers due on
-//! that P (which only its scheduler runs). Cooperative only: a goroutine that never reaches a
-//! safepoint is not interrupted (signal preemption is issue 11's, as are retaking Ps from
-//! blocking calls, forced collections and the netpoll slot).
+//! sysmon (reference §7.3, Go's `sysmon`): a runtime thread without a P. Its duties so far:
+//! - time slices (Go's `retake`/`preemptone`): it asks a goroutine to yield at its next
+//!   safepoint when it has held its P for 10 ms while others wait — goroutines on that P's
+//!   queue or the global one, or timers due on that P (which only its scheduler runs). The
+//!   slice is cooperative: the preemption signal (`preempt/signal.rs`) serves stops and scans
+//!   in place but cannot switch goroutines, so a goroutine that never polls keeps its P;
+//! - the collector's time-based duties through the seam (`hooks::sysmon_tick`: the periodic
+//!   collection, Go's `forcegc`).
+//!
+//! Not yet: retaking Ps from blocking calls (`blocking` hands its P off at entry) and the
+//! netpoll slot.
 //!
 //! Why it exists before the rest of issue 11: stop-the-world collections preempted every
 //! goroutine many times a second, which hid that a loop polling `safepoint()` but never
@@ -58,6 +63,7 @@ fn run(s: &'static Sched) -> ! {
                 last.1 = now;
             }
         }
+        crate::hooks::sysmon_tick();
         std::thread::sleep(std::time::Duration::from_millis(if busy { 1 } else { 20 }));
     }
 }
