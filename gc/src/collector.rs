@@ -218,11 +218,11 @@ impl Collector {
         ty: &'static crate::object::type_info::TypeInfo,
         size: usize,
         noscan: bool,
-    ) -> Result<(usize, bool, tricolor_runtime::NoPreempt), AllocError> {
+    ) -> Result<(usize, bool, Option<tricolor_runtime::NoPreempt>), AllocError> {
         tricolor_runtime::safepoint();
-        let np = tricolor_runtime::NoPreempt::new();
+        let (np, p) = pin_for_alloc();
         let black = self.phase.barrier_on();
-        match self.heap.alloc(ty, size, noscan, black) {
+        match self.heap.alloc(p, ty, size, noscan, black) {
             Ok((addr, due)) => Ok((addr, due, np)),
             Err(e) => {
                 drop(np);
@@ -239,14 +239,14 @@ impl Collector {
         ty: &'static crate::object::type_info::TypeInfo,
         size: usize,
         noscan: bool,
-    ) -> Result<(usize, bool, tricolor_runtime::NoPreempt), AllocError> {
+    ) -> Result<(usize, bool, Option<tricolor_runtime::NoPreempt>), AllocError> {
         match e {
             AllocError::MemoryLimit { .. } => {
                 self.collect();
                 // After the collection: read the phase afresh, in the slot's own section.
-                let np = tricolor_runtime::NoPreempt::new();
+                let (np, p) = pin_for_alloc();
                 let black = self.phase.barrier_on();
-                self.heap.alloc(ty, size, noscan, black).map(|(a, due)| (a, due, np))
+                self.heap.alloc(p, ty, size, noscan, black).map(|(a, due)| (a, due, np))
             }
             e => Err(e),
         }
@@ -560,6 +560,16 @@ impl Collector {
             }
         }
         crate::sweep::sweep_all_and_wait(&self.heap, || self.cycles());
+    }
+}
+
+/// The allocation's no-preempt section and P, in one thread-local lookup (off a P there is
+/// nothing to preempt: `None`; the heap takes its slow path).
+#[inline(always)]
+fn pin_for_alloc() -> (Option<tricolor_runtime::NoPreempt>, Option<tricolor_runtime::ProcId>) {
+    match tricolor_runtime::hooks::pin_proc() {
+        Ok((np, p)) => (Some(np), Some(p)),
+        Err(_) => (None, None),
     }
 }
 

@@ -170,13 +170,23 @@ impl Heap {
     /// site; everything else is in `alloc_slow`.
     ///
     /// `black`: the collector is marking; the object is allocated marked (allocate-black,
-    /// reference §3.3) and its bytes counted in this P's cache. The caller read the phase with
-    /// no safepoint since, so it cannot have changed.
+    /// reference §3.3) and its bytes counted in this P's cache. The caller read the phase in the
+    /// no-preempt section it holds, so it cannot have changed.
+    ///
+    /// `pinned`: the P the caller holds with preemption disabled (`hooks::pin_proc`, kept by
+    /// the caller until the object is initialised), or `None` off a P.
     #[inline(always)]
-    pub(crate) fn alloc(&self, ty: &'static TypeInfo, size: usize, noscan: bool, black: bool) -> Result<(usize, bool), AllocError> {
+    pub(crate) fn alloc(
+        &self,
+        pinned: Option<tricolor_runtime::ProcId>,
+        ty: &'static TypeInfo,
+        size: usize,
+        noscan: bool,
+        black: bool,
+    ) -> Result<(usize, bool), AllocError> {
         let total = size.max(1) + if noscan { 0 } else { HEADER };
         if total <= MAX_SMALL {
-            if let Ok((np, p)) = pin_proc() {
+            if let Some(p) = pinned {
                 let spc = SpanClass::new(class_for(total), noscan);
                 let cell = &self.caches[p.0];
                 // SAFETY: we hold P `p` with preemption disabled.
@@ -192,7 +202,6 @@ impl Heap {
                         cell.count_fresh(l.elemsize);
                     }
                     let payload = publish(slot, ty, noscan);
-                    drop(np);
                     return Ok((payload, false));
                 }
             }
