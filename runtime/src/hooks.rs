@@ -76,6 +76,8 @@ fn pin() -> Result<(NoPreempt, ProcId, &'static crate::g::G), NoProc> {
 }
 
 pub use crate::sched::system_stack::on_system_stack;
+/// The collector's locks hold a no-preempt section too (`sync/np_mutex.rs`).
+pub use crate::sync::{NpGuard, NpMutex};
 
 /// Whether the calling thread is running a goroutine.
 pub fn on_goroutine() -> bool {

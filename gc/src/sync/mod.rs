@@ -5,9 +5,8 @@
 //! Loom atomics have no `const` constructors, so protocol state lives in structs that the
 //! production global holds lazily and that loom models build fresh (STYLE 21).
 
-mod np_mutex;
 #[cfg_attr(loom, allow(unused_imports))] // loom builds use only `NpMutex` (for statics)
-pub(crate) use np_mutex::{NpGuard, NpMutex};
+pub(crate) use tricolor_runtime::hooks::{NpGuard, NpMutex};
 
 #[cfg(not(loom))]
 mod std_impl;

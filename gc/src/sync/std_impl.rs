@@ -32,7 +32,7 @@ pub(crate) mod cell {
 
 /// A lock without poisoning. parking_lot's is well kept and parks the thread on contention,
 /// which is what a runtime lock held only by non-preemptible code wants (reference §8.3).
-/// Its guard holds a no-preempt section (`np_mutex.rs`).
+/// Its guard holds a no-preempt section (`tricolor_runtime::hooks::NpMutex`).
 pub(crate) type Mutex<T> = super::NpMutex<T>;
 pub(crate) type MutexGuard<'a, T> = super::NpGuard<'a, T>;
 

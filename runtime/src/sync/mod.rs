@@ -5,11 +5,9 @@
 //! Loom atomics have no `const` constructors, so protocol state lives in structs that the
 //! production global holds lazily and that loom models build fresh (STYLE 21).
 
-// The std branch's lock (loom models use loom's).
-#[cfg(not(loom))]
+// The std branch's lock (loom models use loom's); the collector's locks too.
 mod np_mutex;
-#[cfg(not(loom))]
-pub(crate) use np_mutex::{NpGuard, NpMutex};
+pub use np_mutex::{NpGuard, NpMutex};
 
 #[cfg(not(loom))]
 mod std_impl;

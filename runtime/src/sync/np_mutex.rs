@@ -9,31 +9,34 @@
 use std::fmt;
 use std::ops::{Deref, DerefMut};
 
-/// A lock without poisoning whose holder cannot be preempted; see the module docs.
-pub(crate) struct NpMutex<T: ?Sized>(parking_lot::Mutex<T>);
+/// A lock without poisoning whose holder cannot be preempted; see the module docs. Exported
+/// (`hooks::NpMutex`) for the collector's own locks.
+pub struct NpMutex<T: ?Sized>(parking_lot::Mutex<T>);
 
 /// Guard of an `NpMutex`. Field order: the lock is released before preemption is enabled.
-pub(crate) struct NpGuard<'a, T: ?Sized> {
+pub struct NpGuard<'a, T: ?Sized> {
     guard: parking_lot::MutexGuard<'a, T>,
     _np: crate::preempt::NoPreempt,
 }
 
 impl<T> NpMutex<T> {
-    pub(crate) const fn new(v: T) -> Self {
+    /// An unlocked mutex holding `v`.
+    pub const fn new(v: T) -> Self {
         NpMutex(parking_lot::Mutex::new(v))
     }
 }
 
 impl<T: ?Sized> NpMutex<T> {
+    /// Takes the lock (blocking the thread), inside a no-preempt section.
     #[inline]
-    pub(crate) fn lock(&self) -> NpGuard<'_, T> {
+    pub fn lock(&self) -> NpGuard<'_, T> {
         let np = crate::preempt::NoPreempt::new();
         NpGuard { guard: self.0.lock(), _np: np }
     }
 
+    /// Takes the lock if it is free.
     #[inline]
-    #[allow(dead_code)] // not every crate tries
-    pub(crate) fn try_lock(&self) -> Option<NpGuard<'_, T>> {
+    pub fn try_lock(&self) -> Option<NpGuard<'_, T>> {
         let np = crate::preempt::NoPreempt::new();
         self.0.try_lock().map(|guard| NpGuard { guard, _np: np })
     }
