@@ -27,7 +27,10 @@ pub fn watchdog(name: &str, limit: Duration) -> Watchdog {
             while !d.load(Ordering::Relaxed) {
                 if t.elapsed() > limit {
                     let dump = if crate::sched::try_sched().is_some() { super::sched_dump() } else { String::new() };
-                    eprintln!("watchdog: {name} did not finish in {limit:?}: hang\n{dump}");
+                    // Straight to fd 2: a test harness captures `eprintln!` from threads a test
+                    // spawned (the dump died with the process), and a goroutine suspended in
+                    // place may hold std's stderr lock.
+                    crate::os::signal::write_stderr(format!("watchdog: {name} did not finish in {limit:?}: hang\n{dump}\n").as_bytes());
                     if std::env::var_os("TRICOLOR_TEST_HANG_PAUSE").is_some() {
                         std::thread::sleep(Duration::from_secs(120));
                     }

@@ -131,9 +131,21 @@ pub(crate) fn fatal(msg: &str) -> ! {
     unsafe { libc::abort() }
 }
 
-fn write_stderr(b: &[u8]) {
-    // SAFETY: write(2) from a valid buffer; partial writes are acceptable for diagnostics.
-    unsafe { libc::write(2, b.as_ptr().cast(), b.len()) };
+/// Writes to fd 2 directly: no std lock (a goroutine suspended in place may hold stderr's),
+/// and no test-harness output capture.
+pub(crate) fn write_stderr(mut b: &[u8]) {
+    while !b.is_empty() {
+        // SAFETY: write(2) from a valid buffer; async-signal-safe.
+        let n = unsafe { libc::write(2, b.as_ptr().cast(), b.len()) };
+        if n > 0 {
+            b = &b[n as usize..];
+        // SAFETY: this thread's errno.
+        } else if n < 0 && unsafe { *libc::__errno_location() } == libc::EINTR {
+            continue;
+        } else {
+            return; // diagnostics: give up on a broken stderr
+        }
+    }
 }
 
 /// A fixed buffer for formatting without allocation.
