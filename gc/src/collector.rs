@@ -452,7 +452,6 @@ impl Collector {
         self.stats.record(cs);
         // Relaxed: the periodic collection's clock (`periodic.rs`).
         self.periodic.last_end_ns.store(self.start.elapsed().as_nanos() as u64, Ordering::Relaxed);
-        self.periodic.ensure_helper(self);
         self.limiter.update(cs.procs);
         let sweeper = self.sweeper.get_or_init(|| crate::sweep::start_background(&self.heap));
         let _ = sweeper.try_send(());

@@ -35,8 +35,8 @@ impl Periodic {
         }
     }
 
-    /// Starts the helper goroutine once, from a goroutine (the first allocation refill or
-    /// cycle); a no-op elsewhere.
+    /// Starts the helper goroutine once, from a goroutine (`maybe_collect`, on every refill:
+    /// a program's first allocation refills); a no-op elsewhere.
     pub(crate) fn ensure_helper(&self, c: &'static Collector) {
         if self.spawned.is_completed() || !tricolor_runtime::hooks::on_goroutine() {
             return;

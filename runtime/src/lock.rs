@@ -3,7 +3,11 @@
 //! may wait for the lock (reference §8.3, invariant 18; seed 001). Critical sections must not
 //! park, yield or call `safepoint()` — except by moving the guard into a `park` commit, which
 //! releases it on g0 after the goroutine is switched out.
+//!
+//! In std builds the façade's lock is `NpMutex`, whose guard holds the no-preempt section
+//! already; only loom builds (loom's plain mutex) add one here.
 
+#[cfg(loom)]
 use crate::preempt::NoPreempt;
 use crate::sync::{Mutex, MutexGuard};
 use std::ops::{Deref, DerefMut};
@@ -17,6 +21,7 @@ pub(crate) struct RtMutex<T>(Mutex<T>);
 pub(crate) struct RtGuard<'a, T> {
     // Field order: the lock is released before preemption is re-enabled.
     guard: MutexGuard<'a, T>,
+    #[cfg(loom)]
     _np: NoPreempt,
 }
 
@@ -26,8 +31,13 @@ impl<T> RtMutex<T> {
     }
 
     pub(crate) fn lock(&self) -> RtGuard<'_, T> {
+        #[cfg(loom)]
         let np = NoPreempt::new();
-        RtGuard { guard: self.0.lock(), _np: np }
+        RtGuard {
+            guard: self.0.lock(),
+            #[cfg(loom)]
+            _np: np,
+        }
     }
 }
 

@@ -441,7 +441,7 @@ fn wait_for_ps(s: &Sched, note: &crate::os::note::Note, bit: u32, remaining: imp
         }
         // Re-send the request: the flag for safepoints and the signal (a lost request, or one
         // that found the thread in a no-preempt section, is re-sent every 100 µs). Sent with
-        // the scheduler lock released: the handler only tries it.
+        // the scheduler lock released: the handler takes it.
         s.safepoint_pending.fetch_or(bit, Ordering::Release);
         crate::preempt::signal::preempt_running(s, crate::m::current_m_raw());
     }

@@ -35,7 +35,8 @@ pub(crate) trait QueueLock {
     /// Parks the caller, whose debt is the queue's last entry, until `wake_front` takes it;
     /// the lock is released only once the caller can be woken.
     fn park(&self, g: Self::Guard<'_>);
-    /// Takes the queue's front debtor off and wakes it (when the guard drops, or at once).
+    /// Wakes the longest-parked debtor (when the guard drops, or at once); its debt was just
+    /// taken off the queue's front (`AssistQueue::wake_first`).
     fn wake_front(&self, g: &mut Self::Guard<'_>);
 }
 
@@ -112,8 +113,7 @@ impl<L: QueueLock> AssistQueue<L> {
                 q[0] = owed - got;
                 break;
             }
-            q.pop_front();
-            self.lock.wake_front(&mut q);
+            self.wake_first(&mut q);
         }
     }
 
@@ -139,17 +139,15 @@ impl<L: QueueLock> AssistQueue<L> {
     pub(crate) fn wake_all(&self) {
         let mut q = self.lock.lock();
         while !q.is_empty() {
-            q.pop_front();
-            // `wake_front` pairs with the debts' order: the lock's own queue of parked
-            // goroutines is FIFO in the order they pushed their debts.
-            self.lock.wake_front(&mut q);
+            self.wake_first(&mut q);
         }
     }
 
-    /// The queue's lock (loom models).
-    #[cfg(all(loom, test))]
-    pub(crate) fn lock_for_test(&self) -> L::Guard<'_> {
-        self.lock.lock()
+    /// Drops the first debt and wakes its debtor: the lock's own queue of parked goroutines is
+    /// FIFO in the order they pushed their debts (`park`), so the two stay in step.
+    fn wake_first(&self, q: &mut L::Guard<'_>) {
+        q.pop_front();
+        self.lock.wake_front(q);
     }
 
     /// The lock itself (loom models).

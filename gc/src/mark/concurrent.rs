@@ -269,12 +269,6 @@ impl Conc {
         self.assist_max_ns.fetch_max(stall, Ordering::Relaxed);
     }
 
-    /// The cycle ended (after `finish_cycle`): assists parked for credit go back to
-    /// allocating.
-    pub(crate) fn wake_assists(&self) {
-        self.credit.wake_all();
-    }
-
     /// Claims and runs root jobs until one did something; false when none is left.
     fn root_jobs(&self, c: &'static Collector, s: &mut PState, gen: u64) -> bool {
         let stacks = self.stacks.lock();
@@ -404,22 +398,19 @@ impl Conc {
     /// goroutine.
     fn help(&'static self, c: &'static Collector, gen: u64) -> bool {
         // Its work is background credit too: assists parked for credit wake as it marks.
-        self.help_while(c, gen, &|| false, true)
+        self.help_while(c, gen, &|| false)
     }
 
-    /// `help`, stopping between chunks when `stop` says so (a mark worker's quota).
-    /// `credit`: a background worker's chunks become background credit for assists as they
-    /// finish (reference §4.4).
-    pub(crate) fn help_while(&'static self, c: &'static Collector, gen: u64, stop: &dyn Fn() -> bool, credit: bool) -> bool {
+    /// `help`, stopping between chunks when `stop` says so (a mark worker's quota). Each
+    /// chunk becomes background credit for assists as it finishes (reference §4.4).
+    pub(crate) fn help_while(&'static self, c: &'static Collector, gen: u64, stop: &dyn Fn() -> bool) -> bool {
         let mut progress = false;
         loop {
             if c.cycles() >= gen || self.gen.load(Ordering::Acquire) != gen {
                 return true;
             }
             let (more, bytes) = self.work_chunk(c, CHUNK);
-            if credit {
-                self.credit.flush(bytes);
-            }
+            self.credit.flush(bytes);
             if !more {
                 break;
             }
@@ -462,7 +453,8 @@ impl Conc {
         }
         let done = termination::attempt(&TermEnv(c)) == termination::Outcome::Done;
         if done {
-            self.wake_assists();
+            // Assists parked for credit go back to allocating.
+            self.credit.wake_all();
         }
         done
     }

@@ -168,7 +168,7 @@ impl Workers {
                 ran >= FRACTIONAL_RUN || (used + ran.as_nanos() as u64) as f64 >= share * elapsed as f64
             }
         };
-        let progress = gen > c.cycles() && c.marker.conc.help_while(c, gen, &stop, true);
+        let progress = gen > c.cycles() && c.marker.conc.help_while(c, gen, &stop);
         let ns = t0.elapsed().as_nanos() as u64;
         match mode {
             MarkWorkerMode::Dedicated => {

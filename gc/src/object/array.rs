@@ -77,9 +77,11 @@ impl<T: Trace> GcArray<T> {
         let len_word = unsafe { &*(payload as *const crate::sync::atomic::AtomicUsize) };
         for i in 0..len {
             let v = f(i);
-            // The write, the length and the shading in one no-preempt section: no stop (and
-            // no signal-driven scan of our stack) between them (see `Collector::alloc_deferred`).
-            let np = tricolor_runtime::NoPreempt::new();
+            // For elements with pointers: the write, the length and the shading in one
+            // no-preempt section, so no stop (and no signal-driven scan of our stack) falls
+            // between them (see `Collector::alloc_deferred`). Elements without pointers need
+            // neither.
+            let _np = (!T::NO_TRACE).then(tricolor_runtime::NoPreempt::new);
             // SAFETY: inside the allocation (bytes = 8 + len * size_of::<T>()), 8-aligned.
             unsafe { base.add(i).write(v) };
             len_word.store(i + 1, crate::sync::atomic::Ordering::Release);
@@ -90,7 +92,6 @@ impl<T: Trace> GcArray<T> {
                 let e: &T = unsafe { &*base.add(i) };
                 crate::mark::barrier::shade_initial(|t| e.trace(t));
             }
-            drop(np);
         }
         let a = GcArray { payload, _marker: PhantomData };
         if gc_due {

@@ -81,7 +81,7 @@ fn flushes_against_a_debtor(flush: fn(&AssistQueue<LoomLock>, usize), split: boo
         };
         w.join().unwrap();
         {
-            let g = q.lock_for_test();
+            let g = q.lock_inner().lock();
             if let Some(&owed) = g.front() {
                 assert!(q.credit() < owed, "lost wake-up: a debtor owing {owed} parked beside {} bytes of credit", q.credit());
             }

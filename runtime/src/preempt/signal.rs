@@ -24,8 +24,9 @@
 //!    counted as stopped (still owned by this M: `P::async_m`) — and the thread sleeps on its
 //!    note until `start_world` hands the P back, then resumes exactly where it was.
 //!
-//! The scheduler lock is only *tried*: a goroutine holding it without a no-preempt section would
-//! deadlock against its own handler; a failed try leaves the request for the next signal.
+//! The handler may take the scheduler lock: every runtime and collector lock holds a no-preempt
+//! section (`sync/np_mutex.rs`), so the interrupted code holds none, and no holder is ever
+//! suspended (it finishes its section and releases).
 //!
 //! `TRICOLOR_DEBUG=asyncpreemptoff=1` sends no signals (cooperative preemption only).
 //!
@@ -254,14 +255,12 @@ fn at_async_point(m: &'static M, uc: &libc::ucontext_t) {
     if g.scan_request.load(Ordering::Relaxed) && g.scan_request.swap(false, Ordering::Relaxed) {
         crate::hooks::scan_own_stack_at(&regs, live_sp, g.stack.hi());
     }
-    // 2 and 3 need the scheduler lock; tried first (module docs).
-    if s.lock.try_lock().is_some() {
-        if p.run_safe_point_fn.load(Ordering::Acquire) != 0 {
-            crate::stw::run_safe_point_fn(s, p);
-        }
-        if s.gcwaiting.load(Ordering::Acquire) {
-            suspend_for_stop(s, m, g, p, &regs, live_sp);
-        }
+    // 2 and 3 take the scheduler lock (module docs: the interrupted code holds no lock).
+    if p.run_safe_point_fn.load(Ordering::Acquire) != 0 {
+        crate::stw::run_safe_point_fn(s, p);
+    }
+    if s.gcwaiting.load(Ordering::Acquire) {
+        suspend_for_stop(s, m, g, p, &regs, live_sp);
     }
     m.low_sp.store(low_sp, Ordering::Relaxed);
     m.locks.store(n, Ordering::Relaxed);

@@ -33,13 +33,6 @@ impl<T: ?Sized> NpMutex<T> {
         let np = crate::preempt::NoPreempt::new();
         NpGuard { guard: self.0.lock(), _np: np }
     }
-
-    /// Takes the lock if it is free.
-    #[inline]
-    pub fn try_lock(&self) -> Option<NpGuard<'_, T>> {
-        let np = crate::preempt::NoPreempt::new();
-        self.0.try_lock().map(|guard| NpGuard { guard, _np: np })
-    }
 }
 
 impl<T: Default> Default for NpMutex<T> {
