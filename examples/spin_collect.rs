@@ -7,6 +7,8 @@
 //!
 //! `TRICOLOR_DEBUG=gctrace=1 cargo run --release --example spin_collect` shows the
 //! collections; `TRICOLOR_DEBUG=asyncpreemptoff=1` shows the old hang (interrupt it).
+//! `-- 2` runs two spinners on the two procs (the main goroutine then gets a P only through
+//! sysmon's time slices) and more collections, for the time-to-stop distribution.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -16,10 +18,12 @@ use tricolor::runtime::{go, stw_stats, Runtime};
 
 fn main() {
     let rt = Runtime::builder().procs(2).build().expect("runtime");
-    rt.block_on(|| {
+    let spinners: usize = std::env::args().nth(1).map_or(1, |a| a.parse().expect("usage: spin_collect [SPINNERS]"));
+    let cycles = if spinners == 1 { 10 } else { 200 };
+    rt.block_on(move || {
         let flag = Arc::new(AtomicBool::new(false));
         let spins = Arc::new(AtomicU64::new(0));
-        let spinner = {
+        let spinner: Vec<_> = (0..spinners).map(|_| {
             let (flag, spins) = (flag.clone(), spins.clone());
             go(move || {
                 let mut n = 0u64;
@@ -31,27 +35,29 @@ fn main() {
                 }
                 n
             })
-        };
+        }).collect();
         while spins.load(Ordering::Relaxed) == 0 {
             std::thread::sleep(Duration::from_millis(1));
         }
         let t = Instant::now();
-        for i in 0..10u64 {
+        for i in 0..cycles {
             for k in 0..10_000u64 {
                 std::hint::black_box(Gc::new([i, k]));
             }
             collect();
         }
         flag.store(true, Ordering::Relaxed);
-        let n = spinner.join().expect("spinner");
+        let n: u64 = spinner.into_iter().map(|s| s.join().expect("spinner")).sum();
         let st = stw_stats();
         println!(
-            "10 collections beside a goroutine that never polls: {:?}; it spun {n} times; time to stop p50 {:?}, max {:?}; {} preemption signals, {} suspensions in place",
+            "{cycles} collections beside {spinners} goroutine(s) that never poll: {:?}; they spun {n} times; time to stop p50 {:?}, p99 {:?}, max {:?}; {} preemption signals, {} suspensions in place, {} for time slices",
             t.elapsed(),
             st.stopping_p50,
+            st.stopping_p99,
             st.max_stopping,
             st.preempt_signals,
-            st.async_stops
+            st.async_stops,
+            st.slice_suspensions
         );
     });
 }

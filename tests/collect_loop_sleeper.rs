@@ -3,6 +3,11 @@
 //! idle Ps with no M awake to run them (all parked in `stopm`), and a restarted M was stopped
 //! again before it ran anything. Fixed by Go's unconditional `wakep` at start-the-world and by
 //! restart fairness (`runtime/src/stw.rs`). Its own binary: timing-sensitive.
+//!
+//! The bound: at most 5 of 100 sleeps over 20 ms and none over 250 ms. The original bug made
+//! every sleep seconds late; a single sleep 20-50 ms late happens on this shared 2-core machine
+//! in about 1 run of 8, with the builds before and after issue 11's scheduler changes alike
+//! (when the machine is busy: those runs also did a third of the usual collections).
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -40,6 +45,6 @@ fn sleep_beside_a_collect_loop_wakes_on_time() {
         stop.store(true, Ordering::Relaxed);
         let n = looper.join().unwrap();
         eprintln!("worst 10 ms sleep: {worst:?}, {late} of 100 late; {n} collections");
-        assert_eq!(late, 0, "worst {worst:?}");
+        assert!(late <= 5 && worst < Duration::from_millis(250), "{late} of 100 sleeps over 20 ms, worst {worst:?}");
     });
 }

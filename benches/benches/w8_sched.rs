@@ -38,6 +38,8 @@ fn w8_sched(c: &mut Criterion) {
     group(c, "chan_round_trip", w8::chan_ping_pong);
     // `Timer::reset` on a pending timer.
     group(c, "timer_reset", w8::timer_reset);
+    // `blocking(std::process::id)`: entering and leaving a blocking call around a short syscall.
+    group(c, "blocking_syscall", w8::blocking_syscall);
 }
 
 criterion_group! {

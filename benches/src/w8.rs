@@ -128,3 +128,18 @@ pub fn timer_reset(n: u64) -> Duration {
     assert!(t.stop(), "w8 timer_reset: the timer fired or was lost (it was an hour out)");
     elapsed
 }
+
+/// `blocking(|| getpid())`, `n` times (criterion only): the cost of entering and leaving a
+/// blocking call around a short system call (issue 11: before and after the fast path that
+/// keeps the P and lets sysmon retake it).
+pub fn blocking_syscall(n: u64) -> Duration {
+    let start = Instant::now();
+    let mut sum = 0u64;
+    for _ in 0..n {
+        // `process::id` is a getpid system call (glibc does not cache it).
+        sum = sum.wrapping_add(tricolor_runtime::blocking(std::process::id) as u64);
+    }
+    let elapsed = start.elapsed();
+    black_box(sum);
+    elapsed
+}

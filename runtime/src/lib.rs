@@ -22,11 +22,14 @@
 //!
 //! `stop_the_world` and `for_each_p` (`stw.rs`) follow Go's handshake: idle Ps are taken
 //! directly, running Ps stop at their next safepoint (`safepoint()`, every scheduler entry,
-//! every park), and the request is re-sent every 100 µs. `blocking(|| ..)` hands the P off for
-//! the duration of a call that may block in the kernel, so no stop waits for such a thread.
+//! every park), and the request is re-sent every 100 µs. `blocking(|| ..)` leaves the P in
+//! Syscall for the duration of a call that may block in the kernel, where a stop takes it, so
+//! no stop waits for such a thread; sysmon retakes it for other work after ~20 µs.
 //! Runtime critical sections run with the M's no-preempt count raised (`NoPreempt`, `lock.rs`),
 //! so a goroutine never stops at a safepoint while holding something another thread waits for
-//! (seed 001). Signal-based preemption (seed 004) comes later, into the same request flags.
+//! (seed 001). A goroutine that does not poll gets the preemption signal (seed 004,
+//! `preempt/signal.rs`), served from the same request flags: stops, ragged barriers, stack
+//! scans and sysmon's 10 ms time slices.
 //!
 //! # Invariants kept here (numbers from `shared/reference/go-runtime-notes.md`)
 //!

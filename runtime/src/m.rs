@@ -22,9 +22,11 @@ pub(crate) enum SwitchOut {
     Park(*mut (dyn FnMut(&'static G) -> bool + 'static)),
     /// `yield_now`: back to the tail of the local run queue.
     Yield,
-    /// Stopped at a safepoint for a stop-the-world, `for_each_p` or preemption request: to the
-    /// back of its P's run queue (fairness under frequent stops).
+    /// Stopped at a safepoint for a stop-the-world or `for_each_p` request: to the back of its
+    /// P's run queue (fairness under frequent stops).
     Preempted,
+    /// Stopped at a safepoint because sysmon ended its time slice: to the global run queue.
+    TimeSlice,
     /// The G's body finished: free it.
     Exit,
     /// The G left `blocking` and found no P: queue it globally, this M goes idle.
@@ -77,9 +79,20 @@ pub(crate) struct M {
     pub(crate) tid: crate::sync::atomic::AtomicI32,
     /// A preemption signal is in flight to this thread (one at a time; `preempt/signal.rs`).
     pub(crate) signal_pending: AtomicBool,
-    /// Where this thread sleeps while its goroutine is suspended in place for a stop.
+    /// Where this thread sleeps while its goroutine is suspended in place (for a stop, or for
+    /// a time slice until a P is handed to it through `nextp`).
     pub(crate) async_note: Note,
+    /// The next M on `Locked::pwait` (under `sched.lock`).
+    pub(crate) pwait_next: AtomicPtr<M>,
+    /// The interrupted code's x87/SSE state while a system call of it is rescued
+    /// (`preempt/rescue.rs`). Own thread only.
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+    pub(crate) fx: std::cell::UnsafeCell<FxArea>,
 }
+
+/// An `fxsave` area (512 bytes, 16-aligned).
+#[repr(C, align(16))]
+pub(crate) struct FxArea(pub(crate) [u8; 512]);
 
 // SAFETY: the UnsafeCell and Cell fields are touched only by the M's own thread (documented per
 // field); everything shared is atomic.
@@ -115,6 +128,8 @@ impl M {
             tid: crate::sync::atomic::AtomicI32::new(0),
             signal_pending: AtomicBool::new(false),
             async_note: Note::new(),
+            pwait_next: AtomicPtr::new(std::ptr::null_mut()),
+            fx: std::cell::UnsafeCell::new(FxArea([0; 512])),
         }
     }
 

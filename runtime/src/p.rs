@@ -4,8 +4,12 @@
 //! | status  | owner                                             | leaves by                     |
 //! |---------|---------------------------------------------------|-------------------------------|
 //! | Idle    | the idle list (under `sched.lock`), or an M it was handed to (`startm`) before that M acquires it | `acquirep` → Running; STW → GcStop |
-//! | Running | its M (`P::m`); only that M changes the status    | release → Idle, `gcstopm` → GcStop |
+//! | Running | its M (`P::m`); only that M changes the status    | release → Idle, `gcstopm` → GcStop, `blocking` → Syscall |
+//! | Syscall | nobody: its M is in `blocking(..)`, or suspended by the preemption signal for a time slice | CAS by the M leaving `blocking` → Idle → Running; CAS by sysmon or `for_each_p` → Idle (handed off); CAS by a stop → GcStop |
 //! | GcStop  | the stop-the-world caller                          | `start_the_world` → Idle/handed |
+//!
+//! Leaving Syscall is always a CAS from Syscall, so exactly one of the returning M, sysmon's
+//! retake, `for_each_p` and a stop takes the P (Go's `_Psyscall`; reference §7.3).
 
 use crate::g::G;
 use crate::m::M;
@@ -22,6 +26,9 @@ pub enum PStatus {
     Idle = 0,
     /// Owned by a running M.
     Running = 1,
+    /// Left by an M in a blocking call, or by a goroutine suspended for a time slice; whoever
+    /// CASes it out of this state owns it.
+    Syscall = 2,
     /// Halted for stop-the-world; owned by the stopper.
     GcStop = 3,
 }
@@ -31,6 +38,7 @@ impl PStatus {
         match v {
             0 => PStatus::Idle,
             1 => PStatus::Running,
+            2 => PStatus::Syscall,
             3 => PStatus::GcStop,
             _ => crate::throw!("runtime: invalid P status {v}"),
         }
@@ -66,6 +74,17 @@ pub(crate) struct P {
     /// goroutine's M, which keeps the P and gets it back at the restart (`start_world`).
     /// Written under `sched.lock`.
     pub(crate) async_m: crate::sync::atomic::AtomicPtr<crate::m::M>,
+    /// `schedtick` when the last stop or ragged barrier began: a P whose tick has not moved
+    /// since runs a goroutine that the last one had to signal (`signal::preempt_unswitched`).
+    /// Written by the stopper (under `worldsema`); Relaxed.
+    pub(crate) stop_tick: AtomicU32,
+    /// Incremented by the owner at every entry into `blocking(..)`; sysmon retakes a P whose
+    /// tick has not moved for one of its rounds (≥ 20 µs). Relaxed, read racily.
+    pub(crate) syscalltick: AtomicU32,
+    /// Set (under `sched.lock`) by a goroutine that left this P in Syscall to give it up for a
+    /// time slice and found nobody to hand it to: sysmon retakes it on its next round and
+    /// starts an M on it, whatever the retake rules say.
+    pub(crate) slice_handoff: crate::sync::atomic::AtomicBool,
     /// This P's timer heap (its own lock inside).
     pub(crate) timers: Timers,
     owned: UnsafeCell<POwned>,
@@ -91,6 +110,9 @@ impl P {
             m: AtomicPtr::new(std::ptr::null_mut()),
             runq: LocalQueue::new(),
             schedtick: AtomicU32::new(0),
+            syscalltick: AtomicU32::new(0),
+            stop_tick: AtomicU32::new(u32::MAX),
+            slice_handoff: crate::sync::atomic::AtomicBool::new(false),
             run_safe_point_fn: AtomicU32::new(0),
             async_m: crate::sync::atomic::AtomicPtr::new(std::ptr::null_mut()),
             timers: Timers::new(id),

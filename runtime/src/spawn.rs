@@ -160,9 +160,19 @@ struct Packet<F, T> {
 unsafe impl<F: Send, T: Send> Sync for Packet<F, T> {}
 
 impl<F: FnOnce() -> T + Send + 'static, T: Send + 'static> Entry for Packet<F, T> {
-    fn run(self: Arc<Self>) {
+    fn run(self: Arc<Self>, start: NoPreempt) {
         // SAFETY: only the goroutine itself reaches here, once.
         let f = unsafe { (*self.f.get()).take() }.unwrap_or_else(|| crate::throw!("runtime: goroutine body ran twice"));
+        if std::mem::size_of::<T>() >= std::mem::size_of::<usize>() {
+            // The result may hold a heap pointer: the slot is a root from now until it is
+            // joined (`POwned::results`, scanned when a cycle starts). Registered before the
+            // body runs, so that no cycle can start between the result's write and its
+            // registration (the value is built in the slot, not on our stack: a stop there
+            // found it nowhere). Still in `start`, so `m.p()` is ours.
+            let p = current_m().and_then(|m| m.p()).unwrap_or_else(|| crate::throw!("runtime: goroutine started without a P"));
+            p.with_owned(|o| o.results.push(self.clone()));
+        }
+        drop(start);
         let slot = self.result.get();
         // The value is built in place, straight into the zeroed slot (no temporary whose
         // unused bytes would carry the body's old words along: the slot is scanned
@@ -185,12 +195,6 @@ impl<F: FnOnce() -> T + Send + 'static, T: Send + 'static> Entry for Packet<F, T
             let g = self.waiter.load(Ordering::Acquire);
             // SAFETY: G records are never freed; the joiner stored itself before WAITING.
             ready(unsafe { &*g });
-        }
-        if std::mem::size_of::<T>() >= std::mem::size_of::<usize>() {
-            // Could hold a heap pointer: keep it visible to the collector until joined.
-            let _np = NoPreempt::new();
-            let p = current_m().and_then(|m| m.p()).unwrap_or_else(|| crate::throw!("runtime: goroutine finished without a P"));
-            p.with_owned(|o| o.results.push(self));
         }
     }
 }
@@ -291,6 +295,11 @@ where
     // Runtime calls are safepoints (DESIGN decision 5): a goroutine spawning in a loop must
     // not hold off a stop-the-world.
     crate::preempt::safepoint();
+    // From here until `newproc` has published the packet as the G's entry (and shaded it
+    // while marking), the captures may be nowhere but in the packet on the system heap, which
+    // no scan reads: no stop or stack scan may happen in between (the spawner suspended there
+    // by the signal for mark termination would let them be freed).
+    let np = NoPreempt::new();
     let packet = Arc::new(Packet {
         state: AtomicU32::new(RUNNING),
         waiter: AtomicPtr::new(std::ptr::null_mut()),
@@ -309,6 +318,7 @@ where
         std::ptr::write(slot, None);
     }
     let goid = newproc(sched(), packet.clone())?;
+    drop(np);
     Ok(JoinHandle { slot: packet, goid })
 }
 
@@ -394,9 +404,11 @@ extern "C" fn goroutine_main(arg: usize) -> ! {
     // SAFETY: `arg` is the G pointer `newproc` put in the initial context; records are never
     // freed.
     let g: &'static G = unsafe { &*(arg as *const G) };
+    // From the entry's removal until the body is on our stack (`Entry::run`).
+    let start = NoPreempt::new();
     // SAFETY: the running G owns its entry slot.
     let entry = g.entry.with_mut(|e| unsafe { (*e).take() }).unwrap_or_else(|| crate::throw!("runtime: goroutine without a body"));
-    entry.run(); // never unwinds: the packet catches panics
+    entry.run(start); // never unwinds: the packet catches panics
     mcall(SwitchOut::Exit);
     crate::os::signal::fatal("runtime: dead goroutine resumed");
 }
@@ -414,9 +426,10 @@ struct BlockOn<F, T> {
 unsafe impl<F: Send, T: Send> Sync for BlockOn<F, T> {}
 
 impl<F: FnOnce() -> T + Send, T: Send> Entry for BlockOn<F, T> {
-    fn run(self: Arc<Self>) {
+    fn run(self: Arc<Self>, start: NoPreempt) {
         // SAFETY: only the goroutine takes `f`, once.
         let f = unsafe { (*self.f.get()).take() }.unwrap_or_else(|| crate::throw!("runtime: block_on body ran twice"));
+        drop(start);
         let r = catch_unwind(AssertUnwindSafe(f));
         // SAFETY: the waiter reads `result` only after seeing `done` under the mutex.
         unsafe { *self.result.get() = Some(r) };

@@ -4,7 +4,8 @@
 //! Stop-the-world handshake; the steps are cited in the code and in `tests/loom_stw.rs`:
 //! 1. The caller takes `worldsema` (one stopper or `for_each_p` at a time).
 //! 2. Under `sched.lock`: `stopwait = procs`, `gcwaiting = true`, raise the safepoint request;
-//!    the caller's own P and every idle P become GcStop directly (`stopwait -= 1` each).
+//!    the caller's own P, every idle P and every P left in Syscall (by a blocking call or a
+//!    time-slice suspension; a CAS from Syscall) become GcStop directly (`stopwait -= 1` each).
 //! 3. Outside the lock the caller sleeps on `stopnote` 100 µs at a time, re-raising the request
 //!    after each timeout (requests are best-effort, invariant 19), until `stopwait == 0`.
 //! 4. Every other P stops itself: a running G polls `safepoint()` and switches to g0; every path
@@ -15,8 +16,9 @@
 //! Start: under the lock, clear `gcwaiting`; Ps with runnable Gs go to Ms, the rest to the idle
 //! list; then release `worldsema`.
 //!
-//! A P in `blocking(..)` was handed off when the call began (`blocking.rs`), so it is idle or on
-//! its way to an M: the stop never waits for a thread blocked in the kernel.
+//! A P in `blocking(..)` is in Syscall and taken in step 2 (or, if the call began after step 2
+//! read its status, handed off by the call itself: `blocking.rs`), so the stop never waits for a
+//! thread blocked in the kernel.
 
 use crate::m::M;
 use crate::p::{PStatus, P};
@@ -24,7 +26,7 @@ use crate::preempt::NoPreempt;
 use crate::sched::idle::{pidleget, pidleput, startm_as, stopm, wakep_as};
 use crate::sched::park::expect_goroutine;
 use crate::sched::{pending, sched, Locked, SafePointFn, Sched};
-use crate::sync::atomic::{AtomicU64, Ordering};
+use crate::sync::atomic::{fence, AtomicU64, Ordering};
 use crate::time::nanotime;
 use std::sync::Arc;
 use std::time::Duration;
@@ -132,6 +134,14 @@ pub struct StwSnapshot {
     pub preempt_signals: u64,
     /// Goroutines suspended in place by the preemption signal for a stop, ever.
     pub async_stops: u64,
+    /// Goroutines suspended by the preemption signal at the end of their time slice (their P
+    /// given to others until one is handed back), ever.
+    pub slice_suspensions: u64,
+    /// Ps sysmon retook from blocking calls that outlasted one of its rounds, ever.
+    pub syscall_retakes: u64,
+    /// System calls the preemption signal found a goroutine in, outside `blocking(..)`, and
+    /// turned into blocking calls so its P could be taken (x86_64), ever.
+    pub syscall_rescues: u64,
 }
 
 /// Stop-the-world statistics so far.
@@ -148,6 +158,9 @@ pub fn stw_stats() -> StwSnapshot {
         stopping_p99: st.stopping_hist.quantile(0.99),
         preempt_signals: crate::preempt::signal::SENT.load(Ordering::Relaxed) as u64,
         async_stops: crate::preempt::signal::SUSPENDED.load(Ordering::Relaxed) as u64,
+        slice_suspensions: crate::preempt::signal::SLICED.load(Ordering::Relaxed) as u64,
+        syscall_retakes: crate::sysmon::RETAKES.load(Ordering::Relaxed) as u64,
+        syscall_rescues: crate::preempt::signal::RESCUED.load(Ordering::Relaxed) as u64,
     }
 }
 
@@ -403,6 +416,9 @@ pub(crate) fn stop_begin(s: &'static Sched, own: Option<&'static P>) -> bool {
     s.stop_requested_at.store(nanotime(), Ordering::Relaxed);
     s.gcwaiting.store(true, Ordering::Release);
     s.safepoint_pending.fetch_or(pending::STW, Ordering::Release);
+    // Store-buffering with `blocking::enter` (its module docs): a P that enters Syscall after
+    // this fence sees `gcwaiting` and hands itself off.
+    fence(Ordering::SeqCst);
     if let Some(p) = own {
         p.set_status(PStatus::GcStop);
         l.stopwait -= 1;
@@ -411,30 +427,55 @@ pub(crate) fn stop_begin(s: &'static Sched, own: Option<&'static P>) -> bool {
         p.set_status(PStatus::GcStop);
         l.stopwait -= 1;
     }
+    retake_for_stop(s, &mut l);
     l.stopwait > 0
+}
+
+/// Step 2 for Ps in Syscall (a blocking call, a time-slice suspension or a rescued system
+/// call): the CAS from Syscall takes them for the stop. Caller holds the lock.
+pub(crate) fn retake_for_stop(s: &Sched, l: &mut Locked) {
+    for p in s.allp.iter() {
+        if p.status() == PStatus::Syscall && p.cas_status(PStatus::Syscall, PStatus::GcStop) {
+            p.slice_handoff.store(false, Ordering::Relaxed);
+            p.m.store(std::ptr::null_mut(), Ordering::Relaxed);
+            l.stopwait -= 1;
+            if l.stopwait == 0 {
+                s.stopnote.wakeup();
+            }
+        }
+    }
 }
 
 /// Step 3.
 pub(crate) fn stop_wait(s: &Sched) {
-    wait_for_ps(s, &s.stopnote, pending::STW, |l| l.stopwait);
+    wait_for_ps(s, &s.stopnote, pending::STW, |l| {
+        retake_for_stop(s, l);
+        l.stopwait
+    });
 }
 
 /// Sleeps on `note` until the Ps a stop or `for_each_p` waits for have all reported, waking
 /// every 100 µs to re-send the request (`bit` in `safepoint_pending`; invariant 19).
-fn wait_for_ps(s: &Sched, note: &crate::os::note::Note, bit: u32, remaining: impl Fn(&Locked) -> i32) {
+/// `remaining` runs under the lock after each timeout: it retakes Ps that entered Syscall
+/// meanwhile (a system call rescued by the signal, `preempt/rescue.rs`, does not hand its P
+/// over itself) and returns how many Ps are still awaited.
+fn wait_for_ps(s: &Sched, note: &crate::os::note::Note, bit: u32, remaining: impl Fn(&mut Locked) -> i32) {
     // Goroutines that poll get `FIRST_SIGNAL` to stop at their safepoints; after that every
     // M still running a goroutine gets the preemption signal (seed 004: a goroutine that
     // never polls). Go signals at once (`preemptall`); here a goroutine suspended in place
     // costs its thread a sleep and a wake-up, and a stopper in a loop (seed 001's scenario)
     // restarted the world and stopped it again before a resumed thread ran an instruction:
     // two timer-resetting goroutines that poll after every reset made no progress for 100 ms.
+    // A goroutine the last stop had to signal, and that has not switched since, gets the
+    // signal at once (time to stop beside two spinners on 2 procs: p50 57 → 15 µs).
+    crate::preempt::signal::preempt_unswitched(s, crate::m::current_m_raw());
     let mut wait = FIRST_SIGNAL;
     loop {
         if note.sleep_timeout(wait) {
             return;
         }
         wait = RESEND;
-        if remaining(&s.lock.lock()) == 0 {
+        if remaining(&mut s.lock.lock()) == 0 {
             // The last P reported between our timeout and the check: its wake-up is in flight.
             note.sleep();
             return;
@@ -545,6 +586,7 @@ pub fn for_each_p(f: impl Fn(ProcId) + Send + Sync + 'static) {
         }
     });
     s.safepoint_note.clear();
+    let retaken;
     let wait = {
         let mut l = s.lock.lock();
         l.safepoint_fn = Some(f.clone());
@@ -553,8 +595,11 @@ pub fn for_each_p(f: impl Fn(ProcId) + Send + Sync + 'static) {
             p.run_safe_point_fn.store(1, Ordering::Release);
         }
         s.safepoint_pending.fetch_or(pending::FOR_EACH_P, Ordering::Release);
+        // Store-buffering with `blocking::enter`, as in `stop_begin`.
+        fence(Ordering::SeqCst);
         // Idle Ps cannot run it themselves: run it for them (the CAS arbitrates with a P that
-        // is being taken off the idle list right now).
+        // is being taken off the idle list right now). Ps left in Syscall are retaken (Go's
+        // forEachP does the same), run it here and are handed off below.
         let idle = l.pidle.clone();
         for id in idle {
             let p = &s.allp[id];
@@ -563,11 +608,22 @@ pub fn for_each_p(f: impl Fn(ProcId) + Send + Sync + 'static) {
                 l.safepoint_wait -= 1;
             }
         }
+        retaken = retake_for_fn(s, &mut l, &f);
         l.safepoint_wait > 0
     };
+    for p in retaken {
+        crate::sched::idle::handoffp(s, p);
+    }
     f(own);
     if wait {
-        wait_for_ps(s, &s.safepoint_note, pending::FOR_EACH_P, |l| l.safepoint_wait);
+        let retaken = std::cell::RefCell::new(Vec::new());
+        wait_for_ps(s, &s.safepoint_note, pending::FOR_EACH_P, |l| {
+            retaken.borrow_mut().extend(retake_for_fn(s, l, &f));
+            l.safepoint_wait
+        });
+        for p in retaken.into_inner() {
+            crate::sched::idle::handoffp(s, p);
+        }
     }
     let mut l = s.lock.lock();
     if l.safepoint_wait != 0 {
@@ -575,6 +631,30 @@ pub fn for_each_p(f: impl Fn(ProcId) + Send + Sync + 'static) {
     }
     l.safepoint_fn = None;
     s.safepoint_pending.fetch_and(!pending::FOR_EACH_P, Ordering::Release);
+}
+
+/// `for_each_p` for Ps in Syscall that have not run the function: retaken (Go's forEachP does
+/// the same), the function run here, and returned for the caller to hand off (`handoffp`)
+/// once the lock is released. Caller holds the lock.
+fn retake_for_fn(s: &'static Sched, l: &mut Locked, f: &SafePointFn) -> Vec<&'static P> {
+    let mut retaken = Vec::new();
+    for p in s.allp.iter() {
+        if p.status() == PStatus::Syscall
+            && p.run_safe_point_fn.load(Ordering::Acquire) != 0
+            && p.cas_status(PStatus::Syscall, PStatus::Idle)
+        {
+            p.slice_handoff.store(false, Ordering::Relaxed);
+            if p.run_safe_point_fn.compare_exchange(1, 0, Ordering::AcqRel, Ordering::Relaxed).is_ok() {
+                f(p);
+                l.safepoint_wait -= 1;
+                if l.safepoint_wait == 0 {
+                    s.safepoint_note.wakeup();
+                }
+            }
+            retaken.push(p);
+        }
+    }
+    retaken
 }
 
 /// Runs the pending `for_each_p` function for `p` if it has not run yet.

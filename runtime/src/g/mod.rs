@@ -22,7 +22,12 @@ use std::sync::Arc;
 /// allocation carries the closure and the join slot.
 pub(crate) trait Entry: Send + Sync {
     /// Runs the goroutine body and publishes its result. Never unwinds.
-    fn run(self: Arc<Self>);
+    ///
+    /// `start` is the no-preempt section the goroutine began in: the body's captures are in
+    /// the packet (system heap), which scanners read only while the G has not started
+    /// (`scan::SuspendedG::pending_body`), so no scan may happen until they are on the stack.
+    /// Drop it once the body is taken.
+    fn run(self: Arc<Self>, start: crate::preempt::NoPreempt);
 }
 
 /// A goroutine record.

@@ -4,6 +4,8 @@
 //! G's `preempt` flag, honoured wherever the G next polls or is interrupted.
 
 mod nopreempt;
+#[cfg(target_arch = "x86_64")]
+mod rescue;
 mod safepoint;
 pub(crate) mod signal;
 

@@ -44,7 +44,9 @@ fn safepoint_slow(s: &'static Sched) {
     if preempt {
         s.safepoint_pending.fetch_and(!crate::sched::pending::PREEMPT, Ordering::Release);
     }
-    if s.gcwaiting.load(Ordering::Acquire) || p.run_safe_point_fn.load(Ordering::Acquire) != 0 || preempt {
+    if s.gcwaiting.load(Ordering::Acquire) || p.run_safe_point_fn.load(Ordering::Acquire) != 0 {
         mcall(SwitchOut::Preempted);
+    } else if preempt {
+        mcall(SwitchOut::TimeSlice);
     }
 }

@@ -22,7 +22,14 @@
 //! 3. a stop-the-world: the goroutine is suspended in place — its registers and stack pointer
 //!    published for scanners, its status `Syscall` so a scanner can take its scan bit, its P
 //!    counted as stopped (still owned by this M: `P::async_m`) — and the thread sleeps on its
-//!    note until `start_world` hands the P back, then resumes exactly where it was.
+//!    note until `start_world` hands the P back, then resumes exactly where it was;
+//! 4. the end of a time slice (sysmon set `G::preempt`): suspended the same way, but the P is
+//!    given away (`suspend_for_slice`, ARCHITECTURE decision 46) and the thread waits on
+//!    `Locked::pwait` until a P is handed to it — then 2-4 again for that P.
+//!
+//! Outside an async safe point, at a `syscall` instruction, a request that needs the P diverts
+//! the thread into the system-call rescue (`rescue.rs`, x86_64): the call is re-run inside
+//! `blocking(..)`.
 //!
 //! The handler may take the scheduler lock: every runtime and collector lock holds a no-preempt
 //! section (`sync/np_mutex.rs`), so the interrupted code holds none, and no holder is ever
@@ -30,8 +37,8 @@
 //!
 //! `TRICOLOR_DEBUG=asyncpreemptoff=1` sends no signals (cooperative preemption only).
 //!
-//! Not yet: a long suspension does not hand its P to another M, and sysmon's 10 ms time slice
-//! is still cooperative (the handler cannot run the scheduler in place).
+//! A suspension for a stop keeps its P: nothing runs until the restart, which hands it back
+//! at once. One for a time slice gives it away at once.
 
 use crate::g::status::GStatus;
 use crate::g::G;
@@ -47,9 +54,9 @@ pub(crate) const SIGPREEMPT: libc::c_int = libc::SIGURG;
 /// Bytes below the interrupted stack pointer the interrupted code may still use (the System V
 /// x86_64 red zone; aarch64 has none).
 #[cfg(target_arch = "x86_64")]
-const RED_ZONE: usize = 128;
+pub(crate) const RED_ZONE: usize = 128;
 #[cfg(target_arch = "aarch64")]
-const RED_ZONE: usize = 0;
+pub(crate) const RED_ZONE: usize = 0;
 
 /// Words of interrupted register state a scanner sees: the general-purpose registers (x86_64:
 /// the 23 gregs of the signal frame; aarch64: x0-x30, sp, pc). Not the vector registers,
@@ -83,6 +90,10 @@ static ENABLED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::n
 /// Signals sent and goroutines suspended in place (statistics).
 pub(crate) static SENT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 pub(crate) static SUSPENDED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+/// System calls rescued into `blocking` (statistics; `rescue.rs`).
+pub(crate) static RESCUED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+/// Goroutines suspended for a time slice (statistics).
+pub(crate) static SLICED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
 
 /// Installs the handler once per process (with the scheduler).
 pub(crate) fn install() {
@@ -167,6 +178,33 @@ pub(crate) fn preempt_running(s: &Sched, except: *const M) {
     }
 }
 
+/// Signals at once the Ms whose goroutine has not switched since the last stop or ragged
+/// barrier began — one that stopped at a safepoint went through the scheduler and moved its P's
+/// `schedtick` — so a goroutine that never polls does not cost every stop the grace period
+/// polling goroutines get (`stw.rs`, `FIRST_SIGNAL`). Records every running P's tick for the
+/// next stop. Caller holds `worldsema`.
+pub(crate) fn preempt_unswitched(s: &Sched, except: *const M) {
+    if !ENABLED.load(Ordering::Relaxed) {
+        return;
+    }
+    for p in s.allp.iter() {
+        if p.status() != PStatus::Running {
+            continue;
+        }
+        // Relaxed: racy snapshots; a wrong guess costs one early signal or one grace period.
+        let tick = p.schedtick.load(Ordering::Relaxed);
+        if p.stop_tick.swap(tick, Ordering::Relaxed) != tick {
+            continue;
+        }
+        // SAFETY: Ms are never freed.
+        if let Some(m) = unsafe { p.m.load(Ordering::Acquire).as_ref() } {
+            if !std::ptr::eq(m, except) && m.curg().is_some() {
+                preempt_m(m);
+            }
+        }
+    }
+}
+
 extern "C" fn on_signal(sig: libc::c_int, info: *mut libc::siginfo_t, uctx: *mut libc::c_void) {
     // SAFETY: errno is this thread's; the interrupted code must find it unchanged.
     let errno = unsafe { *libc::__errno_location() };
@@ -176,8 +214,9 @@ extern "C" fn on_signal(sig: libc::c_int, info: *mut libc::siginfo_t, uctx: *mut
         let m = unsafe { &*m };
         m.signal_pending.store(false, Ordering::Release);
         if ENABLED.load(Ordering::Relaxed) {
-            // SAFETY: the kernel passes a valid ucontext for SA_SIGINFO handlers.
-            unsafe { at_async_point(m, &*(uctx as *const libc::ucontext_t)) };
+            // SAFETY: the kernel passes a valid ucontext for SA_SIGINFO handlers, ours to
+            // modify (the thread resumes from it).
+            unsafe { at_async_point(m, &mut *(uctx as *mut libc::ucontext_t)) };
         }
     }
     chain(sig, info, uctx);
@@ -225,8 +264,9 @@ fn frame(uc: &libc::ucontext_t, out: &mut [usize; ASYNC_WORDS]) -> (usize, usize
     (mc.pc as usize, mc.sp as usize)
 }
 
-/// Steps 1-3 of the module docs, when the interrupted point is an async safe point.
-fn at_async_point(m: &'static M, uc: &libc::ucontext_t) {
+/// Steps 1-4 of the module docs when the interrupted point is an async safe point; the
+/// system-call rescue when it is a `syscall` instruction elsewhere (`rescue.rs`).
+fn at_async_point(m: &'static M, uc: &mut libc::ucontext_t) {
     let Some(g) = m.curg() else { return };
     if m.locks.load(Ordering::Relaxed) > 0 || m.on_sys.load(Ordering::Relaxed) {
         return;
@@ -234,11 +274,26 @@ fn at_async_point(m: &'static M, uc: &libc::ucontext_t) {
     let Some(p) = m.p() else { return };
     let mut regs = [0usize; ASYNC_WORDS];
     let (pc, sp) = frame(uc, &mut regs);
-    if !in_own_text(pc) || sp < g.stack.lo() + RED_ZONE + 1024 || sp >= g.stack.hi() {
+    if sp < g.stack.lo() + RED_ZONE + 1024 || sp >= g.stack.hi() {
         return;
     }
     let s = sched();
     if std::ptr::eq(s.stw_owner.load(Ordering::Relaxed), m) {
+        return;
+    }
+    if !in_own_text(pc) {
+        // Relaxed: requests are re-sent; a stale read waits for the next signal.
+        let wanted = s.gcwaiting.load(Ordering::Relaxed)
+            || p.run_safe_point_fn.load(Ordering::Relaxed) != 0
+            || g.preempt.load(Ordering::Relaxed)
+            || g.scan_request.load(Ordering::Relaxed);
+        #[cfg(target_arch = "x86_64")]
+        if wanted {
+            // SAFETY: the conditions checked above are `redirect`'s contract.
+            unsafe { super::rescue::redirect(m, uc, g.stack.lo()) };
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = wanted;
         return;
     }
     // The handler is a no-preempt section of its own: a nested signal returns at once. (Not
@@ -255,15 +310,100 @@ fn at_async_point(m: &'static M, uc: &libc::ucontext_t) {
     if g.scan_request.load(Ordering::Relaxed) && g.scan_request.swap(false, Ordering::Relaxed) {
         crate::hooks::scan_own_stack_at(&regs, live_sp, g.stack.hi());
     }
-    // 2 and 3 take the scheduler lock (module docs: the interrupted code holds no lock).
-    if p.run_safe_point_fn.load(Ordering::Acquire) != 0 {
-        crate::stw::run_safe_point_fn(s, p);
-    }
-    if s.gcwaiting.load(Ordering::Acquire) {
-        suspend_for_stop(s, m, g, p, &regs, live_sp);
+    // 2-4 take the scheduler lock (module docs: the interrupted code holds no lock). A
+    // time-slice suspension may resume on another P, which may have requests of its own.
+    let mut p = p;
+    loop {
+        if p.run_safe_point_fn.load(Ordering::Acquire) != 0 {
+            crate::stw::run_safe_point_fn(s, p);
+        }
+        if s.gcwaiting.load(Ordering::Acquire) {
+            suspend_for_stop(s, m, g, p, &regs, live_sp);
+        }
+        // Relaxed: set by sysmon for this goroutine; a stale read waits for the next signal.
+        // Only where the system-call rescue exists: without it a goroutine that gave up its P
+        // while holding a std lock could wait forever behind one blocked on that lock.
+        if !cfg!(target_arch = "x86_64") || !g.preempt.load(Ordering::Relaxed) {
+            break;
+        }
+        match suspend_for_slice(s, m, g, p, &regs, live_sp) {
+            Some(next) => p = next,
+            None => break,
+        }
     }
     m.low_sp.store(low_sp, Ordering::Relaxed);
     m.locks.store(n, Ordering::Relaxed);
+}
+
+/// Publishes the interrupted context for scanners and makes the goroutine `Syscall` (a
+/// scanner may then take its scan bit). Caller holds the scheduler lock.
+fn publish_suspended(g: &'static G, regs: &[usize; ASYNC_WORDS], live_sp: usize) {
+    // The context scanners read (`scan::SuspendedG`), published by the status CAS's Release.
+    // SAFETY: the running G's own fields; no scanner reads them until the CAS.
+    g.async_regs.with_mut(|r| unsafe { *r = *regs });
+    g.async_sp.store(live_sp, Ordering::Relaxed);
+    g.status.cas(GStatus::Running, GStatus::Syscall);
+}
+
+/// Back from a suspension: waits (yielding the CPU) while a scanner holds the scan bit.
+fn resume_suspended(g: &'static G) {
+    g.status.cas(GStatus::Syscall, GStatus::Running);
+    g.async_sp.store(0, Ordering::Relaxed);
+}
+
+/// Step 4: sysmon asked this goroutine to give up its P (its time slice is over and others
+/// wait), and it has not reached a safepoint. It gives the P up — to the oldest goroutine
+/// suspended the same way if nothing else waits for the P, else to sysmon, which starts an M
+/// on it (thread creation is not for a signal handler) — queues its own M on `pwait`, and sleeps
+/// until a P is handed to it (`idle::hand_to_waiter`: any P that goes idle, or a P whose
+/// scheduler looks at the global queue). Returns the P it resumes on; None if it kept its P.
+fn suspend_for_slice(
+    s: &Sched,
+    m: &'static M,
+    g: &'static G,
+    p: &'static P,
+    regs: &[usize; ASYNC_WORDS],
+    live_sp: usize,
+) -> Option<&'static P> {
+    {
+        let mut l = s.lock.lock();
+        // Relaxed: see the caller.
+        g.preempt.store(false, Ordering::Relaxed);
+        if s.gcwaiting.load(Ordering::Acquire) || p.status() != PStatus::Running || p.run_safe_point_fn.load(Ordering::Acquire) != 0 {
+            return None;
+        }
+        publish_suspended(g, regs, live_sp);
+        m.async_note.clear();
+        m.nextp.store(std::ptr::null_mut(), Ordering::Relaxed);
+        crate::sched::idle::releasep(m);
+        // Anything only a scheduling pass on the P serves — its queue, the global one, its
+        // due timers, a mark worker — goes through sysmon's M; a P straight to the next
+        // suspended goroutine would run none of it (a sleeper beside two compute loops on one
+        // proc never woke).
+        let pass_needed = !p.runq.is_empty()
+            || s.runq_size.load(Ordering::Relaxed) > 0
+            || p.timers.next_when().is_some_and(|w| w <= crate::time::nanotime())
+            || s.gc_workers_on.load(Ordering::Relaxed);
+        if pass_needed || !crate::sched::idle::hand_to_waiter(s, &mut l, p) {
+            // Release: sysmon's Acquire of the flag, then its status CAS, take the P.
+            p.slice_handoff.store(true, Ordering::Release);
+            p.set_status(PStatus::Syscall);
+        }
+        l.pwait.push_back(m);
+        // Relaxed: a hint (`Sched::npwait`).
+        s.npwait.store(l.pwait.len() as u32, Ordering::Relaxed);
+    }
+    crate::sysmon::kick(s);
+    SLICED.fetch_add(1, Ordering::Relaxed);
+    m.async_note.sleep();
+    // Acquire: the note's sleep; `hand_to_waiter` stored the P before its wake-up.
+    let next = m.nextp.swap(std::ptr::null_mut(), Ordering::Acquire);
+    // SAFETY: Ps live in the never-freed scheduler.
+    let next =
+        unsafe { next.as_ref() }.unwrap_or_else(|| crate::throw!("runtime: M{} woke from a time-slice suspension without a P", m.id));
+    crate::sched::idle::acquirep(m, next);
+    resume_suspended(g);
+    Some(next)
 }
 
 /// Step 3: suspended in place until the world restarts.
@@ -273,12 +413,7 @@ fn suspend_for_stop(s: &Sched, m: &'static M, g: &'static G, p: &'static P, regs
         if !s.gcwaiting.load(Ordering::Acquire) || p.status() != PStatus::Running {
             return;
         }
-        // The context scanners read (`scan::SuspendedG`), published by the status CAS's
-        // Release below.
-        // SAFETY: the running G's own fields; no scanner reads them until the CAS.
-        g.async_regs.with_mut(|r| unsafe { *r = *regs });
-        g.async_sp.store(live_sp, Ordering::Relaxed);
-        g.status.cas(GStatus::Running, GStatus::Syscall);
+        publish_suspended(g, regs, live_sp);
         m.async_note.clear();
         p.async_m.store(m as *const M as *mut M, Ordering::Relaxed);
         p.set_status(PStatus::GcStop);
@@ -290,7 +425,5 @@ fn suspend_for_stop(s: &Sched, m: &'static M, g: &'static G, p: &'static P, regs
     SUSPENDED.fetch_add(1, Ordering::Relaxed);
     // `start_world` gives the P back and wakes us.
     m.async_note.sleep();
-    // Waits (yielding the CPU) while a scanner holds the scan bit.
-    g.status.cas(GStatus::Syscall, GStatus::Running);
-    g.async_sp.store(0, Ordering::Relaxed);
+    resume_suspended(g);
 }

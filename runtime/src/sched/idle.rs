@@ -35,14 +35,38 @@ use crate::sync::atomic::{fence, Ordering};
 use crate::time::nanotime;
 use std::time::Duration;
 
-/// Puts `p` on the idle list. Caller holds `sched.lock` and owns `p`, whose run queue is empty.
-pub(crate) fn pidleput(s: &Sched, l: &mut Locked, p: &P) {
+/// Puts `p` on the idle list — unless a goroutine suspended for a time slice waits for a P
+/// (`Locked::pwait`): then `p` goes to its M, as a runnable goroutine would take it. Caller
+/// holds `sched.lock`, no stop is pending, and it owns `p`, whose run queue is empty.
+pub(crate) fn pidleput(s: &Sched, l: &mut Locked, p: &'static P) {
     debug_assert!(p.runq.is_empty(), "runtime: pidleput: P{} has runnable Gs", p.id);
+    if hand_to_waiter(s, l, p) {
+        return;
+    }
     p.m.store(std::ptr::null_mut(), Ordering::Relaxed);
     p.set_status(PStatus::Idle);
     l.pidle.push(p.id);
     // Relaxed: npidle is a racy hint; the list under the lock is authoritative.
     s.npidle.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Hands `p` (owned by the caller, lock held, no stop pending) to the oldest M in `pwait`,
+/// whose suspended goroutine then resumes on it (`preempt/signal.rs`). False if none waits.
+pub(crate) fn hand_to_waiter(s: &Sched, l: &mut Locked, p: &'static P) -> bool {
+    let Some(w) = l.pwait.pop_front() else { return false };
+    // Relaxed: a hint for `find_runnable` and sysmon; the list under the lock decides.
+    s.npwait.store(l.pwait.len() as u32, Ordering::Relaxed);
+    p.m.store(std::ptr::null_mut(), Ordering::Relaxed);
+    // A new goroutine on the P as far as sysmon's time slice (and `find_runnable`'s
+    // alternation between waiters and the global queue) can tell. Relaxed: the P's owner (us,
+    // until the hand-over).
+    p.schedtick.fetch_add(1, Ordering::Relaxed);
+    p.set_status(PStatus::Idle);
+    trace::ev("hand_to_waiter", p.id as u64, w.id);
+    // Relaxed: the note's wake-up (Release) and sleep (Acquire) hand the P over.
+    w.nextp.store(p as *const P as *mut P, Ordering::Relaxed);
+    w.async_note.wakeup();
+    true
 }
 
 /// Takes an idle P. Caller holds `sched.lock`. The P stays Idle until `acquirep`.
@@ -213,6 +237,7 @@ pub(crate) fn newm_with(s: &'static Sched, p: Option<&'static P>, job: *mut crat
 fn mstart(s: &'static Sched, m: &'static M) {
     set_current_m(m);
     crate::os::signal::ensure_altstack();
+    crate::os::tight_timers();
     let job = m.job.swap(std::ptr::null_mut(), Ordering::Acquire);
     if !job.is_null() {
         crate::stw::run_job(s, job);

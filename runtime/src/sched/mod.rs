@@ -58,6 +58,53 @@ pub(crate) struct Locked {
     pub(crate) safepoint_wait: i32,
     /// The idle M sleeping until the earliest timer, if any (Go's netpoller M, without I/O).
     pub(crate) timer_m: Option<&'static M>,
+    /// Ms whose goroutine the preemption signal suspended for a time slice, oldest first:
+    /// each sleeps on `M::async_note` until a P is handed to it (`idle::hand_to_waiter`).
+    /// They are runnable goroutines that can only run on their own thread, served like the
+    /// global run queue.
+    pub(crate) pwait: MQueue,
+}
+
+/// A FIFO of Ms linked through `M::pwait_next`, under `sched.lock`: intrusive, because the
+/// signal handler and the system-call rescue (`preempt/rescue.rs`) push to it and may not
+/// allocate (the interrupted thread may be inside `malloc`).
+#[derive(Default)]
+pub(crate) struct MQueue {
+    head: Option<&'static M>,
+    tail: Option<&'static M>,
+    len: usize,
+}
+
+impl MQueue {
+    pub(crate) fn push_back(&mut self, m: &'static M) {
+        // Relaxed: the links are only touched under `sched.lock`.
+        m.pwait_next.store(std::ptr::null_mut(), std::sync::atomic::Ordering::Relaxed);
+        match self.tail {
+            Some(t) => t.pwait_next.store(m as *const M as *mut M, std::sync::atomic::Ordering::Relaxed),
+            None => self.head = Some(m),
+        }
+        self.tail = Some(m);
+        self.len += 1;
+    }
+
+    pub(crate) fn pop_front(&mut self) -> Option<&'static M> {
+        let m = self.head?;
+        // SAFETY: Ms are never freed. Relaxed: under the lock.
+        self.head = unsafe { m.pwait_next.load(std::sync::atomic::Ordering::Relaxed).as_ref() };
+        if self.head.is_none() {
+            self.tail = None;
+        }
+        self.len -= 1;
+        Some(m)
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.len == 0
+    }
 }
 
 /// The scheduler. One per process (`sched()`); loom models build their own.
@@ -74,6 +121,8 @@ pub(crate) struct Sched {
     pub(crate) needspinning: AtomicU32,
     /// Mirror of the global run queue length; written under the lock, read racily.
     pub(crate) runq_size: AtomicU32,
+    /// Mirror of `Locked::pwait`'s length; written under the lock, read racily.
+    pub(crate) npwait: AtomicU32,
     /// A stop-the-world is in progress: Ps must stop at their next scheduling point.
     pub(crate) gcwaiting: AtomicBool,
     /// Non-zero (bits in `pending`) makes `safepoint()` take its slow path.
@@ -117,6 +166,11 @@ pub(crate) struct Sched {
     pub(crate) gc_workers_on: AtomicBool,
     /// Parked mark workers (`gcworker.rs`); taken on g0 only, never across anything else.
     pub(crate) gc_workers: Mutex<Vec<&'static G>>,
+    /// sysmon sleeps here between rounds (`sysmon.rs`); `kick` wakes it from a long sleep.
+    pub(crate) sysmon_note: Note,
+    /// sysmon is in a sleep of a millisecond or more: the next `blocking` call wakes it, so that
+    /// its P is retaken within sysmon's shortest round.
+    pub(crate) sysmon_deep: AtomicBool,
 }
 
 impl std::fmt::Debug for Sched {
@@ -139,11 +193,13 @@ impl Sched {
                 safepoint_fn: None,
                 safepoint_wait: 0,
                 timer_m: None,
+                pwait: MQueue::default(),
             }),
             npidle: AtomicU32::new(cfg.procs as u32),
             nmspinning: AtomicU32::new(0),
             needspinning: AtomicU32::new(0),
             runq_size: AtomicU32::new(0),
+            npwait: AtomicU32::new(0),
             gcwaiting: AtomicBool::new(false),
             safepoint_pending: AtomicU32::new(0),
             stopnote: Note::new(),
@@ -164,6 +220,8 @@ impl Sched {
             stop_requested_at: AtomicI64::new(0),
             gc_workers_on: AtomicBool::new(false),
             gc_workers: Mutex::new(Vec::new()),
+            sysmon_note: Note::new(),
+            sysmon_deep: AtomicBool::new(false),
             cfg,
         }
     }

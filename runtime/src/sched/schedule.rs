@@ -102,6 +102,14 @@ fn after_switch(s: &'static Sched, m: &'static M, g: &'static G) -> Option<&'sta
             }
             None
         }
+        SwitchOut::TimeSlice => {
+            // Its 10 ms are over and others wait (sysmon): behind everything, on the global
+            // queue, as Go's `gopreempt_m` does; on the local one it would be picked again
+            // before the global queue and the goroutines suspended for their slice.
+            g.status.cas(GStatus::Running, GStatus::Runnable);
+            globrunqput(s, g);
+            None
+        }
         SwitchOut::Preempted => {
             // To the back of the local queue, not `runnext` (Go: `gopreempt_m` queues
             // globally): under back-to-back stops the same goroutine would otherwise resume
@@ -201,15 +209,27 @@ pub(crate) fn find_runnable(s: &'static Sched, m: &'static M) -> (&'static G, bo
             return (g, false);
         }
 
-        // Fairness: look at the global queue every 61 schedules.
-        if p.schedtick.load(Ordering::Relaxed) % 61 == 0 && s.runq_size.load(Ordering::Relaxed) > 0 {
-            let mut l = s.lock.lock();
-            if let Some(g) = globrunqget(s, &mut l, p, 1) {
-                return (g, false);
+        // Fairness: look at the global queue every 61 schedules, and at the goroutines
+        // suspended for a time slice (`Locked::pwait`), which queue there in spirit.
+        // The two alternate by schedule parity while both hold goroutines.
+        let tick = p.schedtick.load(Ordering::Relaxed);
+        let waiter_first = || s.runq_size.load(Ordering::Relaxed) == 0 || tick % 2 == 0;
+        if tick % 61 == 0 {
+            if waiter_first() && give_p_to_waiter(s, m, p) {
+                continue;
+            }
+            if s.runq_size.load(Ordering::Relaxed) > 0 {
+                let mut l = s.lock.lock();
+                if let Some(g) = globrunqget(s, &mut l, p, 1) {
+                    return (g, false);
+                }
             }
         }
         if let Some(found) = p.runq.pop() {
             return found;
+        }
+        if waiter_first() && give_p_to_waiter(s, m, p) {
+            continue;
         }
         if s.runq_size.load(Ordering::Relaxed) > 0 {
             let mut l = s.lock.lock();
@@ -277,6 +297,30 @@ pub(crate) fn find_runnable(s: &'static Sched, m: &'static M) -> (&'static G, bo
         }
         stopm(s, m, (poll_until != i64::MAX).then_some(poll_until));
     }
+}
+
+/// Hands `m`'s P, with whatever its run queue holds, to the oldest M whose goroutine waits
+/// for a P after a time-slice suspension (`Locked::pwait`); `m` then goes idle. False if none
+/// waits, or a stop or `for_each_p` needs the P first.
+fn give_p_to_waiter(s: &'static Sched, m: &'static M, p: &'static P) -> bool {
+    // Relaxed: a hint; the list under the lock decides, and a waiter missed here is served at
+    // the next pass or by the next P that goes idle.
+    if s.npwait.load(Ordering::Relaxed) == 0 {
+        return false;
+    }
+    {
+        let mut l = s.lock.lock();
+        if s.gcwaiting.load(Ordering::Acquire) || p.run_safe_point_fn.load(Ordering::Acquire) != 0 || l.pwait.is_empty() {
+            return false;
+        }
+        releasep(m);
+        super::idle::hand_to_waiter(s, &mut l, p);
+    }
+    // We found work for the P: a spinner hands the search on (step 2 of `idle.rs`).
+    if m.spinning.load(Ordering::Relaxed) {
+        reset_spinning(s, m);
+    }
+    true
 }
 
 /// What `release_p` did.

@@ -7,3 +7,5 @@ mod loom_gstatus;
 mod loom_runq;
 #[cfg(loom)]
 mod loom_stw;
+#[cfg(loom)]
+mod loom_syscall;
