@@ -162,20 +162,7 @@ pub(crate) fn preempt_m(m: &M) -> bool {
 
 /// Signals the Ms of every P that runs a goroutine (the stopper's re-send every 100 µs).
 pub(crate) fn preempt_running(s: &Sched, except: *const M) {
-    if !ENABLED.load(Ordering::Relaxed) {
-        return;
-    }
-    for p in s.allp.iter() {
-        if p.status() != PStatus::Running {
-            continue;
-        }
-        // SAFETY: Ms are never freed.
-        if let Some(m) = unsafe { p.m.load(Ordering::Acquire).as_ref() } {
-            if !std::ptr::eq(m, except) && m.curg().is_some() {
-                preempt_m(m);
-            }
-        }
-    }
+    preempt_where(s, except, |_| true);
 }
 
 /// Signals at once the Ms whose goroutine has not switched since the last stop or ragged
@@ -184,16 +171,20 @@ pub(crate) fn preempt_running(s: &Sched, except: *const M) {
 /// polling goroutines get (`stw.rs`, `FIRST_SIGNAL`). Records every running P's tick for the
 /// next stop. Caller holds `worldsema`.
 pub(crate) fn preempt_unswitched(s: &Sched, except: *const M) {
+    preempt_where(s, except, |p| {
+        // Relaxed: racy snapshots; a wrong guess costs one early signal or one grace period.
+        let tick = p.schedtick.load(Ordering::Relaxed);
+        p.stop_tick.swap(tick, Ordering::Relaxed) == tick
+    });
+}
+
+/// Signals the M of every running P for which `pick` says so, except `except`.
+fn preempt_where(s: &Sched, except: *const M, pick: impl Fn(&P) -> bool) {
     if !ENABLED.load(Ordering::Relaxed) {
         return;
     }
     for p in s.allp.iter() {
-        if p.status() != PStatus::Running {
-            continue;
-        }
-        // Relaxed: racy snapshots; a wrong guess costs one early signal or one grace period.
-        let tick = p.schedtick.load(Ordering::Relaxed);
-        if p.stop_tick.swap(tick, Ordering::Relaxed) != tick {
+        if p.status() != PStatus::Running || !pick(p) {
             continue;
         }
         // SAFETY: Ms are never freed.

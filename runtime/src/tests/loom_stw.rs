@@ -17,7 +17,8 @@ use crate::stw::{gcstop_own_p, start_world, stop_begin, stop_verify, stop_wait};
 use loom::sync::atomic::{AtomicUsize, Ordering};
 use loom::sync::Arc;
 
-fn two_p_sched() -> (&'static Sched, &'static M, &'static M, &'static P, &'static P) {
+/// A fresh two-P scheduler with P0 on M0 and P1 on M1 (shared with `loom_syscall.rs`).
+pub(super) fn two_p_sched() -> (&'static Sched, &'static M, &'static M, &'static P, &'static P) {
     let s: &'static Sched = Box::leak(Box::new(Sched::new(Config { procs: 2, stack_size: 16384, max_goroutines: 8 })));
     let m0: &'static M = Box::leak(Box::new(M::new(100)));
     let m1: &'static M = Box::leak(Box::new(M::new(101)));

@@ -8,10 +8,8 @@
 //! model has no thread to run one).
 
 use crate::blocking::{enter, exit_fast};
-use crate::config::Config;
 use crate::m::M;
 use crate::p::{PStatus, P};
-use crate::sched::idle::{acquirep, pidleget};
 use crate::sched::Sched;
 use crate::stw::{gcstop_own_p, start_world, stop_begin, stop_verify, stop_wait};
 use crate::sysmon::{retake_syscall, Seen};
@@ -19,17 +17,15 @@ use loom::sync::atomic::{AtomicUsize, Ordering};
 use loom::sync::Arc;
 
 fn two_p_sched() -> (&'static Sched, &'static M, &'static M, &'static P, &'static P) {
-    let s: &'static Sched = Box::leak(Box::new(Sched::new(Config { procs: 2, stack_size: 16384, max_goroutines: 8 })));
-    let m0: &'static M = Box::leak(Box::new(M::new(100)));
-    let m1: &'static M = Box::leak(Box::new(M::new(101)));
-    let (p0, p1) = {
-        let mut l = s.lock.lock();
-        (pidleget(s, &mut l).unwrap(), pidleget(s, &mut l).unwrap())
-    };
-    acquirep(m0, p0);
-    acquirep(m1, p1);
+    let (s, m0, m1, p0, p1) = super::loom_stw::two_p_sched();
     s.nmspinning.store(1, Ordering::SeqCst);
     (s, m0, m1, p0, p1)
+}
+
+/// M1 enters a blocking call the way `blocking` does (in a no-preempt section).
+fn enter_call(s: &'static Sched, m1: &'static M) -> &'static P {
+    let _np = crate::preempt::NoPreempt::for_m(m1);
+    enter(s, m1)
 }
 
 #[test]
@@ -39,10 +35,7 @@ fn the_returning_m_and_sysmon_take_the_p_once() {
         let owners = Arc::new(AtomicUsize::new(0));
         let o = owners.clone();
         let t = loom::thread::spawn(move || {
-            let old = {
-                let _np = crate::preempt::NoPreempt::for_m(m1);
-                enter(s, m1)
-            };
+            let old = enter_call(s, m1);
             if exit_fast(m1, old) {
                 assert_eq!(p1.status(), PStatus::Running);
                 o.fetch_add(1, Ordering::SeqCst);
@@ -66,10 +59,7 @@ fn a_stop_gets_the_p_of_a_call_being_entered() {
         let work = Arc::new(AtomicUsize::new(0));
         let w = work.clone();
         let t = loom::thread::spawn(move || {
-            let old = {
-                let _np = crate::preempt::NoPreempt::for_m(m1);
-                enter(s, m1)
-            };
+            let old = enter_call(s, m1);
             if exit_fast(m1, old) {
                 // Back with its P: it stops at its next poll, like any running M.
                 loop {
