@@ -127,6 +127,7 @@ fn exit(old: &'static crate::p::P) {
 /// the call): with no P to come back to, this thread waits on `pwait` until one is handed to
 /// it. A stop or `for_each_p` pending at entry finds the P in Syscall and retakes it itself
 /// (`stw.rs`); sysmon retakes it by the usual rule.
+#[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))] // the rescue is x86_64 only
 pub(crate) fn blocking_rescued<R>(f: impl FnOnce() -> R) -> R {
     let s = sched();
     let (m, g) = expect_goroutine("the system-call rescue");
