@@ -60,7 +60,11 @@ pub(crate) fn hand_to_waiter(s: &Sched, l: &mut Locked, p: &'static P) -> bool {
     // A new goroutine on the P as far as sysmon's time slice (and `find_runnable`'s
     // alternation between waiters and the global queue) can tell. Relaxed: the P's owner (us,
     // until the hand-over).
-    p.schedtick.fetch_add(1, Ordering::Relaxed);
+    let tick = p.schedtick.fetch_add(1, Ordering::Relaxed).wrapping_add(1);
+    // The waiter's goroutine was suspended by the signal (it reached no safepoint in time):
+    // the next stop signals it at once, as one it had to signal before
+    // (`signal::preempt_unswitched`). Relaxed: a hint, like the tick itself.
+    p.stop_tick.store(tick, Ordering::Relaxed);
     p.set_status(PStatus::Idle);
     trace::ev("hand_to_waiter", p.id as u64, w.id);
     // Relaxed: the note's wake-up (Release) and sleep (Acquire) hand the P over.
