@@ -27,9 +27,9 @@ use crate::g::GStatus;
 use crate::m::{SwitchOut, M};
 use crate::p::{PStatus, P};
 use crate::preempt::NoPreempt;
-use crate::sched::idle::{acquirep, handoffp, pidleget, pidletake, releasep};
+use crate::sched::idle::{acquirep, handoffp, pidleget, pidletake, pwait_enqueue, pwait_sleep, releasep};
 use crate::sched::park::{expect_goroutine, mcall};
-use crate::sched::{sched, Sched};
+use crate::sched::{sched, Locked, Sched};
 use crate::sync::atomic::{fence, Ordering};
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 
@@ -64,18 +64,24 @@ pub fn blocking<R>(f: impl FnOnce() -> R) -> R {
 
 /// Leaves `m`'s P in Syscall (module docs) and returns it. Caller is in a no-preempt section.
 pub(crate) fn enter(s: &'static Sched, m: &'static M) -> &'static P {
-    let p = releasep(m);
-    // Own P's counter (only its owner writes it). Relaxed: sysmon reads it racily.
-    p.syscalltick.store(p.syscalltick.load(Ordering::Relaxed).wrapping_add(1), Ordering::Relaxed);
-    p.set_status(PStatus::Syscall);
-    // Store-buffering with `stop_begin` and `for_each_p` (module docs).
-    fence(Ordering::SeqCst);
+    let p = leave_p(m);
     if (s.gcwaiting.load(Ordering::Relaxed) || p.run_safe_point_fn.load(Ordering::Relaxed) != 0)
         && p.cas_status(PStatus::Syscall, PStatus::Idle)
     {
         handoffp(s, p);
     }
     crate::sysmon::kick(s);
+    p
+}
+
+/// `enter`'s and `blocking_rescued`'s common part: `m`'s P goes to Syscall, then the fence of
+/// the store-buffering pair with `stop_begin` and `for_each_p` (module docs).
+fn leave_p(m: &'static M) -> &'static P {
+    let p = releasep(m);
+    // Own P's counter (only its owner writes it). Relaxed: sysmon reads it racily.
+    p.syscalltick.store(p.syscalltick.load(Ordering::Relaxed).wrapping_add(1), Ordering::Relaxed);
+    p.set_status(PStatus::Syscall);
+    fence(Ordering::SeqCst);
     p
 }
 
@@ -97,16 +103,7 @@ fn exit(old: &'static crate::p::P) {
         g.status.cas(GStatus::Syscall, GStatus::Running);
         return;
     }
-    let p = {
-        let mut l = s.lock.lock();
-        if s.gcwaiting.load(Ordering::Acquire) {
-            None
-        } else if pidletake(s, &mut l, old) {
-            Some(old)
-        } else {
-            pidleget(s, &mut l)
-        }
-    };
+    let p = regain_p(s, &mut s.lock.lock(), old);
     match p {
         Some(p) => {
             acquirep(m, p);
@@ -117,6 +114,18 @@ fn exit(old: &'static crate::p::P) {
             // g0 queues us globally and parks this M; we resume Running on some M with a P.
             mcall(SwitchOut::BlockingNoP);
         }
+    }
+}
+
+/// The way back after `old` was retaken: `old` if it is idle, else any idle P; none while a
+/// stop is pending. Caller holds the lock.
+fn regain_p(s: &'static Sched, l: &mut Locked, old: &'static P) -> Option<&'static P> {
+    if s.gcwaiting.load(Ordering::Acquire) {
+        None
+    } else if pidletake(s, l, old) {
+        Some(old)
+    } else {
+        pidleget(s, l)
     }
 }
 
@@ -136,15 +145,9 @@ pub(crate) fn blocking_rescued<R>(f: impl FnOnce() -> R) -> R {
         // SAFETY: `g.ctx` belongs to the running G (us); capture only writes into it.
         g.ctx.with_mut(|c| unsafe { Cpu::capture(c) });
         g.status.cas(GStatus::Running, GStatus::Syscall);
-        let p = releasep(m);
-        // Own P's counter (as in `enter`).
-        p.syscalltick.store(p.syscalltick.load(Ordering::Relaxed).wrapping_add(1), Ordering::Relaxed);
-        p.set_status(PStatus::Syscall);
-        // Store-buffering with `stop_begin` (module docs).
-        fence(Ordering::SeqCst);
+        let p = leave_p(m);
         if s.gcwaiting.load(Ordering::Relaxed) {
-            let mut l = s.lock.lock();
-            crate::stw::retake_for_stop(s, &mut l);
+            crate::stw::retake_for_stop(s, &mut s.lock.lock());
         }
         crate::sysmon::kick(s);
         p
@@ -154,30 +157,18 @@ pub(crate) fn blocking_rescued<R>(f: impl FnOnce() -> R) -> R {
     if !exit_fast(m, old) {
         let p = {
             let mut l = s.lock.lock();
-            let p = if s.gcwaiting.load(Ordering::Acquire) {
-                None
-            } else if pidletake(s, &mut l, old) {
-                Some(old)
-            } else {
-                pidleget(s, &mut l)
-            };
+            let p = regain_p(s, &mut l, old);
             if p.is_none() {
-                m.async_note.clear();
-                m.nextp.store(std::ptr::null_mut(), Ordering::Relaxed);
-                l.pwait.push_back(m);
-                // Relaxed: a hint (`Sched::npwait`).
-                s.npwait.store(l.pwait.len() as u32, Ordering::Relaxed);
+                pwait_enqueue(s, &mut l, m);
             }
             p
         };
-        let p = p.unwrap_or_else(|| {
-            m.async_note.sleep();
-            // Acquire: `hand_to_waiter` stored it before the note's wake-up.
-            let p = m.nextp.swap(std::ptr::null_mut(), Ordering::Acquire);
-            // SAFETY: Ps live in the never-freed scheduler.
-            unsafe { p.as_ref() }.unwrap_or_else(|| crate::throw!("runtime: M{} woke on pwait without a P", m.id))
-        });
-        acquirep(m, p);
+        match p {
+            Some(p) => acquirep(m, p),
+            None => {
+                pwait_sleep(m);
+            }
+        }
     }
     g.status.cas(GStatus::Syscall, GStatus::Running);
     r

@@ -169,7 +169,7 @@ impl<F: FnOnce() -> T + Send + 'static, T: Send + 'static> Entry for Packet<F, T
             // body runs, so that no cycle can start between the result's write and its
             // registration (the value is built in the slot, not on our stack: a stop there
             // found it nowhere). Still in `start`, so `m.p()` is ours.
-            let p = current_m().and_then(|m| m.p()).unwrap_or_else(|| crate::throw!("runtime: goroutine started without a P"));
+            let p = start.m().and_then(|m| m.p()).unwrap_or_else(|| crate::throw!("runtime: goroutine started without a P"));
             p.with_owned(|o| o.results.push(self.clone()));
         }
         drop(start);
@@ -317,8 +317,7 @@ where
         std::ptr::write_bytes(slot.cast::<u8>(), 0, std::mem::size_of::<Option<Result<T, JoinError>>>());
         std::ptr::write(slot, None);
     }
-    let goid = newproc(sched(), packet.clone())?;
-    drop(np);
+    let goid = newproc(sched(), packet.clone(), np)?;
     Ok(JoinHandle { slot: packet, goid })
 }
 
@@ -331,15 +330,15 @@ pub fn current_id() -> u64 {
 }
 
 /// Makes a runnable G for `entry` (Go's `newproc`): from the free list or freshly mapped,
-/// queued in the current P's `runnext`, or globally when called without a P.
-pub(crate) fn newproc(s: &'static Sched, entry: Arc<dyn Entry>) -> Result<u64, SpawnError> {
+/// queued in the current P's `runnext`, or globally when called without a P. Runs in the
+/// caller's no-preempt section `np` (`try_go`'s: see there), dropped before the final `wakep`.
+pub(crate) fn newproc(s: &'static Sched, entry: Arc<dyn Entry>, np: NoPreempt) -> Result<u64, SpawnError> {
     let limit = s.cfg.max_goroutines;
     if s.alive.fetch_add(1, Ordering::AcqRel) >= limit {
         s.alive.fetch_sub(1, Ordering::AcqRel);
         return Err(SpawnError::TooManyGoroutines { limit });
     }
-    let np = NoPreempt::new();
-    let p = current_m().and_then(|m| m.p());
+    let p = np.m().and_then(|m| m.p());
     let reused = match p {
         Some(p) => gfget(s, p),
         None => s.gfree.lock().pop(),
@@ -378,10 +377,7 @@ pub(crate) fn newproc(s: &'static Sched, entry: Arc<dyn Entry>) -> Result<u64, S
     // while marking may not be in the marker's snapshot: shade them (Go write-barriers the
     // new G's closure pointer for the same reason).
     let (lo, n) = (Arc::as_ptr(&entry) as *const u8 as usize, std::mem::size_of_val(&*entry));
-    {
-        let _np = NoPreempt::new();
-        crate::hooks::shade_range(lo, lo + n);
-    }
+    crate::hooks::shade_range(lo, lo + n);
     // SAFETY: the G is Idle and not yet published; we are its only owner.
     g.entry.with_mut(|e| unsafe { *e = Some(entry) });
     let top = g.stack.hi() & !15;
@@ -471,7 +467,7 @@ where
     // — the same argument as std's scoped threads.
     // SAFETY: the erased borrow outlives every use of it (we block until the result is in).
     let entry: Arc<dyn Entry + 'static> = unsafe { std::mem::transmute(entry) };
-    if let Err(e) = newproc(s, entry) {
+    if let Err(e) = newproc(s, entry, NoPreempt::new()) {
         panic!("block_on: {e}");
     }
     let mut done = packet.done.lock().unwrap_or_else(|e| e.into_inner());

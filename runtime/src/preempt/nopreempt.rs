@@ -43,6 +43,13 @@ impl NoPreempt {
         }
     }
 
+    /// The M whose count this guard raised (None off an M): this thread's, for as long as the
+    /// guard lives (a no-preempt section never switches threads). Saves a thread-local lookup.
+    #[inline]
+    pub(crate) fn m(&self) -> Option<&'static M> {
+        self.m
+    }
+
     /// A guard for `m`, which must be this thread's M (saves the thread-local lookup).
     #[inline]
     pub(crate) fn for_m(m: &'static M) -> NoPreempt {

@@ -364,8 +364,6 @@ fn suspend_for_slice(
             return None;
         }
         publish_suspended(g, regs, live_sp);
-        m.async_note.clear();
-        m.nextp.store(std::ptr::null_mut(), Ordering::Relaxed);
         crate::sched::idle::releasep(m);
         // Anything only a scheduling pass on the P serves — its queue, the global one, its
         // due timers, a mark worker — goes through sysmon's M; a P straight to the next
@@ -380,19 +378,11 @@ fn suspend_for_slice(
             p.slice_handoff.store(true, Ordering::Release);
             p.set_status(PStatus::Syscall);
         }
-        l.pwait.push_back(m);
-        // Relaxed: a hint (`Sched::npwait`).
-        s.npwait.store(l.pwait.len() as u32, Ordering::Relaxed);
+        crate::sched::idle::pwait_enqueue(s, &mut l, m);
     }
     crate::sysmon::kick(s);
     SLICED.fetch_add(1, Ordering::Relaxed);
-    m.async_note.sleep();
-    // Acquire: the note's sleep; `hand_to_waiter` stored the P before its wake-up.
-    let next = m.nextp.swap(std::ptr::null_mut(), Ordering::Acquire);
-    // SAFETY: Ps live in the never-freed scheduler.
-    let next =
-        unsafe { next.as_ref() }.unwrap_or_else(|| crate::throw!("runtime: M{} woke from a time-slice suspension without a P", m.id));
-    crate::sched::idle::acquirep(m, next);
+    let next = crate::sched::idle::pwait_sleep(m);
     resume_suspended(g);
     Some(next)
 }

@@ -73,6 +73,28 @@ pub(crate) fn hand_to_waiter(s: &Sched, l: &mut Locked, p: &'static P) -> bool {
     true
 }
 
+/// Queues `m`, whose goroutine is suspended on its thread (a time slice, a rescued system
+/// call), on `pwait` to wait for a P. Caller holds the lock; `pwait_sleep` follows once it is
+/// released. Allocation-free: signal handlers call it.
+pub(crate) fn pwait_enqueue(s: &Sched, l: &mut Locked, m: &'static M) {
+    m.async_note.clear();
+    m.nextp.store(std::ptr::null_mut(), Ordering::Relaxed);
+    l.pwait.push_back(m);
+    // Relaxed: a hint (`Sched::npwait`).
+    s.npwait.store(l.pwait.len() as u32, Ordering::Relaxed);
+}
+
+/// Sleeps until `hand_to_waiter` hands `m` (queued by `pwait_enqueue`) a P, and binds it.
+pub(crate) fn pwait_sleep(m: &'static M) -> &'static P {
+    m.async_note.sleep();
+    // Acquire: `hand_to_waiter` stored the P before the note's wake-up.
+    let p = m.nextp.swap(std::ptr::null_mut(), Ordering::Acquire);
+    // SAFETY: Ps live in the never-freed scheduler.
+    let p = unsafe { p.as_ref() }.unwrap_or_else(|| crate::throw!("runtime: M{} woke on pwait without a P", m.id));
+    acquirep(m, p);
+    p
+}
+
 /// Takes an idle P. Caller holds `sched.lock`. The P stays Idle until `acquirep`.
 pub(crate) fn pidleget(s: &'static Sched, l: &mut Locked) -> Option<&'static P> {
     let id = l.pidle.pop()?;
