@@ -64,6 +64,8 @@ pub(crate) struct Collector {
     /// The phase: its one owner.
     pub(crate) phase: crate::phase::PhaseWord,
     pub(crate) debug: DebugFlags,
+    /// VM value taggings the conservative scans decode (`object/value.rs`).
+    pub(crate) taggings: crate::object::value::Taggings,
     cycle_lock: tricolor_runtime::gsync::Mutex<()>,
     cycles: AtomicU64,
     sweeper: OnceLock<Sender<()>>,
@@ -125,6 +127,7 @@ fn init() -> &'static Collector {
                 stoptheworld: debug_var("gcstoptheworld").unwrap_or(0) > 0,
                 sweep_in_cycle: debug_var("gcstoptheworld").unwrap_or(0) > 1,
             },
+            taggings: crate::object::value::Taggings::default(),
             cycle_lock: tricolor_runtime::gsync::Mutex::new(()),
             cycles: AtomicU64::new(0),
             sweeper: OnceLock::new(),

@@ -90,7 +90,8 @@ pub use object::cell::{GcCell, GcPtr};
 pub use object::gc::Gc;
 pub use object::root::Root;
 pub use object::trace::{Trace, Tracer};
-pub use object::type_info::{GcType, Layout, TypeError, TypeInfo};
+pub use object::type_info::{GcType, Layout, TypeBuilder, TypeError, TypeInfo};
+pub use object::value::{GcValue, Tagging, Value, MAX_TAGGINGS};
 pub use stats::{read as stats, MemStats};
 pub use tricolor_gc_derive::Trace;
 

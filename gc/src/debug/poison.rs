@@ -49,6 +49,23 @@ pub(crate) fn check_live(payload: usize, type_name: &str) {
     check_live_slow(payload, type_name);
 }
 
+/// As `check_live` for an address that may point inside its object (a decoded VM value, a
+/// raw store of an interior pointer).
+#[inline]
+pub(crate) fn check_live_interior(addr: usize, type_name: &str) {
+    let c = collector();
+    if !c.debug.poisonfree {
+        return;
+    }
+    match c.heap.arena.find_object(addr) {
+        Some(o) => {
+            let noscan = o.span.layout().spc.noscan();
+            check_live_slow(if noscan { o.slot } else { o.slot + crate::heap::HEADER }, type_name)
+        }
+        None => check_live_slow(addr, type_name),
+    }
+}
+
 #[cold]
 fn check_live_slow(payload: usize, type_name: &str) {
     let c = collector();

@@ -74,6 +74,20 @@ pub(crate) fn write_in(c: &'static Collector, slot: &AtomicUsize, new: usize) {
     }
 }
 
+/// `write` for a VM value slot (`GcValue`, raw value words): the old and the new word are
+/// decoded by `tagging` on the slow path only, so the fast path is `write_in`'s.
+#[inline]
+pub(crate) fn write_value(c: &'static Collector, slot: &crate::sync::atomic::AtomicU64, new: u64, tagging: crate::object::value::Tagging) {
+    if cfg!(debug_assertions) && !tricolor_runtime::hooks::on_goroutine() {
+        not_goroutine();
+    }
+    if c.phase.barrier_on() {
+        // Relaxed: as in `write_in`.
+        let old = slot.load(Ordering::Relaxed);
+        shade_pair(c, tagging.decode(old).unwrap_or(0), tagging.decode(new).unwrap_or(0));
+    }
+}
+
 /// The buffered slow path of `write`: Go's hybrid barrier, `shade(old)` always and
 /// `shade(new)` while the storing goroutine's stack is grey (not yet scanned this cycle). A
 /// black stack's pointers are all shaded or reachable from an object not yet scanned, whose

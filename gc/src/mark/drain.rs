@@ -37,6 +37,8 @@ pub(crate) struct Worker {
     pub(crate) bytes_scanned: usize,
     arena: &'static Arena,
     lists: &'static WorkLists,
+    /// VM value taggings the conservative scan decodes words outside the heap by.
+    taggings: &'static crate::object::value::Taggings,
     /// Checkmark mode's own work stack (single-threaded, independent of the real machinery).
     check_stack: Vec<usize>,
     /// Checkmark after a concurrent mark: objects reached from conservative stack words (and
@@ -61,7 +63,8 @@ impl std::fmt::Debug for Worker {
 
 impl Worker {
     pub(crate) fn new(arena: &'static Arena, lists: &'static WorkLists, mode: Mode) -> Worker {
-        let d = crate::collector::collector().debug;
+        let c = crate::collector::collector();
+        let d = c.debug;
         let validate = cfg!(debug_assertions) || d.poisonfree || d.checkmark;
         Worker {
             gcw: GcWork::new(),
@@ -70,6 +73,7 @@ impl Worker {
             bytes_scanned: 0,
             arena,
             lists,
+            taggings: &c.taggings,
             check_stack: Vec::new(),
             tolerate_stacks: false,
             tolerant: false,
@@ -107,6 +111,19 @@ impl Worker {
     #[inline]
     fn grey_conservative_inner(&mut self, word: usize) {
         if !self.arena.contains(word) {
+            // A VM value whose tagging puts it outside the heap (NaN boxing): decoded through
+            // the registered taggings (`object/value.rs`); one load when there are none.
+            let mut found = [0usize; crate::object::value::MAX_TAGGINGS];
+            let mut n = 0;
+            self.taggings.decode(word, |a| {
+                found[n] = a;
+                n += 1;
+            });
+            for &a in &found[..n] {
+                if self.arena.contains(a) {
+                    self.grey_conservative_inner(a);
+                }
+            }
             return;
         }
         let Some(o) = self.arena.find_object(word) else { return };
@@ -206,31 +223,74 @@ impl Worker {
         // SAFETY: a published header holds a `&'static TypeInfo`.
         let ty: &'static TypeInfo = unsafe { &*(h as *const TypeInfo) };
         let payload = slot + HEADER;
-        self.bytes_scanned += ty.size;
         match ty.layout {
-            Layout::NoScan => {}
-            Layout::Words(bits) => self.scan_words(payload, bits),
-            Layout::Trace(f) => {
-                let mut t = Tracer { w: self };
-                // SAFETY: the header says the payload is a live value of this type.
-                unsafe { f(payload as *const u8, &mut t) };
-            }
             Layout::Array(elem) => {
                 // SAFETY: an array payload starts with its length word.
                 let len = unsafe { (*(payload as *const crate::sync::atomic::AtomicUsize)).load(Ordering::Acquire) };
-                let base = payload + 8;
-                for i in 0..len {
-                    let e = base + i * elem.size;
-                    match elem.layout {
-                        Layout::NoScan => {}
-                        Layout::Words(bits) => self.scan_words(e, bits),
-                        Layout::Trace(f) => {
-                            let mut t = Tracer { w: self };
-                            // SAFETY: element i of a live array of `elem`.
-                            unsafe { f(e as *const u8, &mut t) };
-                        }
-                        Layout::Array(_) => tricolor_runtime::throw!("gc: arrays of arrays are stored by pointer, not inline"),
-                    }
+                self.bytes_scanned += 8 + len * elem.size;
+                self.scan_elements(payload + 8, elem, len);
+            }
+            Layout::VarLen { head, elem } => {
+                // SAFETY: a variable-length payload starts with its length word, written by
+                // `raw::alloc_array` before the header was published.
+                let len = unsafe { (*(payload as *const crate::sync::atomic::AtomicUsize)).load(Ordering::Relaxed) };
+                self.bytes_scanned += 8 + ty.size + len * elem.size;
+                if let Some(h) = head {
+                    self.scan_fixed(payload + 8, h);
+                }
+                self.scan_elements(payload + 8 + ty.size, elem, len);
+            }
+            _ => {
+                self.bytes_scanned += ty.size;
+                self.scan_fixed(payload, ty)
+            }
+        }
+    }
+
+    /// Scans `len` inline elements of type `elem` from `base`.
+    fn scan_elements(&mut self, base: usize, elem: &'static TypeInfo, len: usize) {
+        if elem.is_noscan() {
+            return;
+        }
+        for i in 0..len {
+            self.scan_fixed(base + i * elem.size, elem);
+        }
+    }
+
+    /// Scans one value of a fixed layout at `p`.
+    #[inline]
+    fn scan_fixed(&mut self, p: usize, ty: &'static TypeInfo) {
+        match ty.layout {
+            Layout::NoScan => {}
+            Layout::Words(bits) => self.scan_words(p, bits),
+            Layout::Values { pointers, values, tagging } => {
+                self.scan_words(p, pointers);
+                self.scan_values(p, values, tagging);
+            }
+            Layout::Trace(f) => {
+                let mut t = Tracer { w: self };
+                // SAFETY: the header (or the enclosing array's) says `p` is a live value of
+                // this type.
+                unsafe { f(p as *const u8, &mut t) };
+            }
+            Layout::Array(_) | Layout::VarLen { .. } => {
+                tricolor_runtime::throw!("gc: arrays are stored by pointer, not inline in another object")
+            }
+        }
+    }
+
+    /// The value words of `bits` at `payload`, decoded by `tagging`.
+    fn scan_values(&mut self, payload: usize, bits: &[u64], tagging: crate::object::value::Tagging) {
+        for (wi, &word) in bits.iter().enumerate() {
+            let mut b = word;
+            while b != 0 {
+                let i = wi * 64 + b.trailing_zeros() as usize;
+                b &= b - 1;
+                // SAFETY: the layout was validated against the payload size; Acquire pairs
+                // with the Release of `raw::write_value` / `GcValue::set`.
+                let v = unsafe { (*((payload + i * 8) as *const crate::sync::atomic::AtomicU64)).load(Ordering::Acquire) };
+                if let Some(a) = tagging.decode(v) {
+                    self.grey_precise(a);
                 }
             }
         }

@@ -2,6 +2,7 @@
 //!
 //! - `type_info.rs`: `TypeInfo` and layouts; `trace.rs`: `Trace`/`Tracer`.
 //! - `gc.rs`: `Gc<T>`, the `Copy` pointer; `cell.rs`: `GcCell`, the barrier-carrying slot.
+//! - `value.rs`: `Tagging`, `Value`, `GcValue`: VM value words that are sometimes pointers.
 //! - `array.rs`: `GcArray<T>`, `GcStr`; `root.rs`: `Root<T>` and VM root scanners.
 
 pub(crate) mod array;
@@ -11,3 +12,4 @@ pub(crate) mod peek;
 pub(crate) mod root;
 pub(crate) mod trace;
 pub(crate) mod type_info;
+pub(crate) mod value;
