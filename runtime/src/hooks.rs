@@ -218,3 +218,10 @@ pub(crate) fn scan_own_stack() {
         on_system_stack(|| crate::scan::with_current_stack(|regs, sp, hi| c.scan_own_stack(regs, sp, hi)));
     }
 }
+
+/// The async-unsafe code section's bounds (`preempt/unsafe_points.rs`): functions the
+/// collector places there with `#[link_section = "tricolor_np"]` are never stopped by the
+/// preemption signal. For tests that check the barrier's placement.
+pub fn unsafe_point_bounds() -> (usize, usize) {
+    crate::preempt::unsafe_points::bounds()
+}

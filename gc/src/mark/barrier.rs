@@ -8,9 +8,16 @@
 //! `wbBuf`, 256 words) and the buffer is flushed into that P's mark work when full, by the
 //! ragged barrier of termination, and inside stop #2. Marking off: one load and a branch.
 //!
-//! No preemption point lies between the barrier and its store: the slow path pins the P for
-//! the buffer write only, and neither the barrier nor the store reaches a safepoint, so a stop
-//! cannot fall between them (Go's `mwbbuf.go`: a barrier flushed, then a stop, then the store
+//! No preemption point lies between the barrier and its store: neither reaches a safepoint,
+//! and the preemption signal does not stop a goroutine between them either — the library's
+//! own slots (`GcCell::set`, `GcValue::set`, `raw::store_*`) run check and store in
+//! `store_ptr_word` / `store_value_word`, which live in the runtime's async-unsafe section
+//! (`tricolor_runtime::preempt::unsafe_points`: the signal handler does not stop code there,
+//! Go's unsafe points) and whose slow paths hold a `NoPreempt` from before the shade to after
+//! the store. (Before this, a signal could suspend a goroutine for stop #1 between reading
+//! "marking off" and its store: the store then ran unshaded while marking, and the old value —
+//! perhaps loaded meanwhile by a goroutine whose stack was already scanned — was never shaded.)
+//! So a stop cannot fall between them (Go's `mwbbuf.go`: a barrier flushed, then a stop, then the store
 //! would let termination miss the store's new value).
 //!
 //! Root mutation points, every one of which shades (`shade` / `shade_range` / `shade_traced`):
@@ -74,6 +81,62 @@ pub(crate) fn write_in(c: &'static Collector, slot: &AtomicUsize, new: usize) {
     }
 }
 
+/// The barrier and the store of a pointer word, as one sequence the preemption signal never
+/// stops (see the module docs). Fast path: one load of the phase, the store.
+#[inline(never)]
+#[link_section = "tricolor_np"]
+pub(crate) fn store_ptr_word(c: &'static Collector, slot: &AtomicUsize, new: usize) {
+    if c.phase.barrier_on() {
+        return store_ptr_slow(c, slot, new);
+    }
+    // Release: the target's contents are visible to whoever loads the pointer.
+    slot.store(new, Ordering::Release);
+}
+
+#[cold]
+#[inline(never)]
+fn store_ptr_slow(c: &'static Collector, slot: &AtomicUsize, new: usize) {
+    // Shade and store in one no-preempt section: code outside `store_ptr_word` is not in the
+    // async-unsafe section.
+    let _np = tricolor_runtime::NoPreempt::new();
+    // Relaxed: as in `write_in`.
+    shade_pair(c, slot.load(Ordering::Relaxed), new);
+    // Release: as in `store_ptr_word`.
+    slot.store(new, Ordering::Release);
+}
+
+/// `store_ptr_word` for a VM value word, decoded by `tagging` on the slow path only.
+#[inline(never)]
+#[link_section = "tricolor_np"]
+pub(crate) fn store_value_word(
+    c: &'static Collector,
+    slot: &crate::sync::atomic::AtomicU64,
+    new: u64,
+    tagging: &crate::object::value::Tagging,
+) {
+    if c.phase.barrier_on() {
+        return store_value_slow(c, slot, new, tagging);
+    }
+    // Release: as in `store_ptr_word`.
+    slot.store(new, Ordering::Release);
+}
+
+#[cold]
+#[inline(never)]
+pub(crate) fn store_value_slow(
+    c: &'static Collector,
+    slot: &crate::sync::atomic::AtomicU64,
+    new: u64,
+    tagging: &crate::object::value::Tagging,
+) {
+    let _np = tricolor_runtime::NoPreempt::new();
+    // Relaxed: as in `write_in`.
+    let old = slot.load(Ordering::Relaxed);
+    shade_pair(c, tagging.decode(old).unwrap_or(0), tagging.decode(new).unwrap_or(0));
+    // Release: as in `store_ptr_word`.
+    slot.store(new, Ordering::Release);
+}
+
 /// `write` for a VM value slot (`GcValue`, raw value words): the old and the new word are
 /// decoded by `tagging` on the slow path only, so the fast path is `write_in`'s.
 #[inline]
@@ -131,7 +194,7 @@ fn orphan(c: &'static Collector, old: usize, new: usize) {
 }
 
 #[cold]
-fn not_goroutine() -> ! {
+pub(crate) fn not_goroutine() -> ! {
     panic!(
         "tricolor-gc: a pointer store into a heap object from a thread that is not a goroutine: heap objects may \
          only be changed on goroutines (enter the runtime with block_on or go)"
@@ -192,5 +255,27 @@ pub(crate) fn shade_range(lo: usize, hi: usize) {
     match Pinned::new() {
         Ok(pin) => c.marker.perp().with(&pin, |s| s.w.scan_range_conservative(lo, hi)),
         Err(_) => c.marker.with_orphan(|w| w.scan_range_conservative(lo, hi)),
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    /// The barrier's check-and-store functions are where the signal handler looks for them:
+    /// inside the runtime's async-unsafe section (else a stop could fall between a barrier that
+    /// saw "marking off" and its store).
+    #[test]
+    fn the_barrier_stores_are_in_the_async_unsafe_section() {
+        let (lo, hi) = tricolor_runtime::hooks::unsafe_point_bounds();
+        assert!(lo < hi, "the section is empty: [{lo:#x}, {hi:#x})");
+        for (name, f) in [
+            ("store_ptr_word", super::store_ptr_word as *const () as usize),
+            ("store_value_word", super::store_value_word as *const () as usize),
+            ("raw::store_raw_value", crate::raw::store_raw_value_addr()),
+        ] {
+            assert!((lo..hi).contains(&f), "{name} at {f:#x} is outside the section [{lo:#x}, {hi:#x})");
+        }
+        // And the slow paths, which hold a NoPreempt instead, are not.
+        let slow = super::store_ptr_slow as *const () as usize;
+        assert!(!(lo..hi).contains(&slow), "store_ptr_slow should be ordinary code");
     }
 }

@@ -82,9 +82,11 @@ impl<P: GcPtr> GcCell<P> {
             // Storing a freed object would hide a use-after-free until later.
             crate::debug::poison::check_live(new, std::any::type_name::<P>());
         }
-        crate::mark::barrier::write_in(c, &self.word, new);
-        // Release: the target's contents are visible to whoever loads the pointer.
-        self.word.store(new, Ordering::Release);
+        if cfg!(debug_assertions) && !tricolor_runtime::hooks::on_goroutine() {
+            crate::mark::barrier::not_goroutine();
+        }
+        // Barrier and Release store, never split by a stop (`mark/barrier.rs`).
+        crate::mark::barrier::store_ptr_word(c, &self.word, new);
     }
 }
 

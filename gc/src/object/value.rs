@@ -266,9 +266,11 @@ impl<V: Value> GcValue<V> {
                 crate::debug::poison::check_live_interior(a, std::any::type_name::<V>());
             }
         }
-        crate::mark::barrier::write_value(c, &self.word, new, V::TAGGING);
-        // Release: the target's contents are visible to whoever loads the value.
-        self.word.store(new, Ordering::Release);
+        if cfg!(debug_assertions) && !tricolor_runtime::hooks::on_goroutine() {
+            crate::mark::barrier::not_goroutine();
+        }
+        // Barrier and Release store, never split by a stop (`mark/barrier.rs`).
+        crate::mark::barrier::store_value_word(c, &self.word, new, &V::TAGGING);
     }
 
     /// The raw word (for debugging and VMs that decode it themselves).

@@ -26,6 +26,8 @@ pub use crate::object::root::{add_root_scanner, RootScanner};
 pub use crate::object::type_info::{Layout as TypeLayout, TypeError};
 pub use access::{read_f64, read_ptr, read_value, read_word, write_f64, write_ptr, write_value, write_word};
 pub use error::RawError;
+#[cfg(all(test, not(loom)))]
+pub(crate) use unchecked::store_raw_value_addr;
 pub use unchecked::{init_ptr, init_value, load_ptr, load_value, store_ptr, store_value};
 
 /// Allocates a zeroed object of the fixed-size type `ty` (its payload is `ty.size()` bytes)

@@ -37,11 +37,11 @@ pub unsafe fn store_ptr(object: usize, offset: usize, value: usize) {
     }
     // SAFETY: the caller's contract: an 8-aligned pointer word of a live object.
     let slot = unsafe { &*((object + offset) as *const AtomicUsize) };
-    // The barrier and its store in one no-preempt section (`mark/barrier.rs`).
-    let _np = tricolor_runtime::NoPreempt::new();
-    crate::mark::barrier::write_in(c, slot, value);
-    // Release: the target's contents are visible to whoever loads the pointer.
-    slot.store(value, Ordering::Release);
+    if cfg!(debug_assertions) && !tricolor_runtime::hooks::on_goroutine() {
+        crate::mark::barrier::not_goroutine();
+    }
+    // Barrier and Release store, never split by a stop (`mark/barrier.rs`).
+    crate::mark::barrier::store_ptr_word(c, slot, value);
 }
 
 /// `write_value` without the checks; the tagging is read from the object's type only while
@@ -60,19 +60,37 @@ pub unsafe fn store_value(object: usize, offset: usize, word: u64) {
     }
     // SAFETY: the caller's contract: an 8-aligned value word of a live object.
     let slot = unsafe { &*((object + offset) as *const AtomicU64) };
-    let _np = tricolor_runtime::NoPreempt::new();
+    if cfg!(debug_assertions) && !tricolor_runtime::hooks::on_goroutine() {
+        crate::mark::barrier::not_goroutine();
+    }
+    // Barrier and Release store, never split by a stop (`mark/barrier.rs`).
+    store_raw_value(c, object, offset, slot, word);
+}
+
+/// `barrier::store_value_word` for a raw object: the tagging is read from the object's type
+/// on the slow path only (a header load and a layout lookup). In the async-unsafe section,
+/// as `store_value_word`.
+#[inline(never)]
+#[link_section = "tricolor_np"]
+fn store_raw_value(c: &'static Collector, object: usize, offset: usize, slot: &AtomicU64, word: u64) {
     if c.phase.barrier_on() {
-        // SAFETY: a live object with value words is a scan object: its header is published.
-        let t = match unsafe { type_of(object) }.word_kind(offset) {
-            WordKind::Value(t) => t,
-            _ => {
-                tricolor_runtime::throw!("raw::store_value: offset {offset} of {object:#x} is not a value word (a broken safety contract)")
-            }
-        };
-        crate::mark::barrier::write_value(c, slot, word, t);
+        return store_raw_value_slow(c, object, offset, slot, word);
     }
     // Release: as in `store_ptr`.
     slot.store(word, Ordering::Release);
+}
+
+#[cold]
+#[inline(never)]
+fn store_raw_value_slow(c: &'static Collector, object: usize, offset: usize, slot: &AtomicU64, word: u64) {
+    // SAFETY: a live object with value words is a scan object: its header is published
+    // (`store_value`'s contract).
+    let t = match unsafe { type_of(object) }.word_kind(offset) {
+        WordKind::Value(t) => t,
+        _ => tricolor_runtime::throw!("raw::store_value: offset {offset} of {object:#x} is not a value word (a broken safety contract)"),
+    };
+    // The section function's slow path, with its no-preempt section.
+    crate::mark::barrier::store_value_slow(c, slot, word, &t);
 }
 
 /// # Safety
@@ -129,4 +147,10 @@ pub unsafe fn init_value(object: usize, offset: usize, word: u64) {
     debug_assert_eq!(old, 0, "raw::init_value: word {offset} of {object:#x} is not fresh");
     // SAFETY: forwarded contract.
     unsafe { store_value(object, offset, word) }
+}
+
+/// `store_raw_value`'s address, for the test that checks its section.
+#[cfg(all(test, not(loom)))]
+pub(crate) fn store_raw_value_addr() -> usize {
+    store_raw_value as *const () as usize
 }

@@ -8,6 +8,7 @@ mod nopreempt;
 mod rescue;
 mod safepoint;
 pub(crate) mod signal;
+pub(crate) mod unsafe_points;
 
 pub(crate) use nopreempt::preempt_disabled;
 pub use nopreempt::NoPreempt;

@@ -7,7 +7,8 @@
 //! point is an *async safe point*: the thread runs a goroutine (not g0, not the system stack),
 //! outside every no-preempt section (allocation, barrier, work buffers, timers, every runtime
 //! lock: decision 5), holds a P, its stack pointer is on the goroutine's stack, and its program
-//! counter is in this binary's own code — never inside the C library, whose allocator and locks
+//! counter is in this binary's own code but not in its async-unsafe section (`unsafe_points.rs`:
+//! the write barrier's check and store) — never inside the C library, whose allocator and locks
 //! the stopper may need (decision 6's rule: while a thread is suspended, nobody may wait on a
 //! lock it could hold; no suspended thread is ever inside `malloc`). Anywhere else the handler
 //! returns at once: the request stays in its flags, honoured at the next safepoint, and the
@@ -271,6 +272,9 @@ fn at_async_point(m: &'static M, uc: &mut libc::ucontext_t) {
     let s = sched();
     if std::ptr::eq(s.stw_owner.load(Ordering::Relaxed), m) {
         return;
+    }
+    if super::unsafe_points::contains(pc) {
+        return; // a barrier and its store (`unsafe_points.rs`): the request is re-sent
     }
     if !in_own_text(pc) {
         // Relaxed: requests are re-sent; a stale read waits for the next signal.
