@@ -53,12 +53,14 @@ mod owned;
 mod pool;
 mod queue;
 mod record;
+mod resource;
 mod runner;
 mod sync;
 #[cfg(test)]
 mod tests;
 
 pub use owned::Owned;
+pub use resource::{Resource, ResourceExhausted, ResourceToken};
 
 use queue::Queue;
 use runner::Runner;

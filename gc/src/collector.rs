@@ -19,7 +19,7 @@ use crate::mark::Marker;
 use crate::object::root::Roots;
 use crate::pacer::{parse_bytes, Pacer};
 use crate::stats::CycleStats;
-use crate::sync::atomic::{AtomicU64, Ordering};
+use crate::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::OnceLock;
 use std::time::Instant;
 use tricolor_runtime::debug::debug_var;
@@ -64,6 +64,12 @@ pub(crate) struct Collector {
     /// The phase: its one owner.
     pub(crate) phase: crate::phase::PhaseWord,
     pub(crate) debug: DebugFlags,
+    /// External memory counted toward pacing (`external.rs`). Relaxed everywhere: an estimate.
+    pub(crate) external: AtomicUsize,
+    /// The least `external` has been since the last mark ended: the estimate of external
+    /// memory owned by live objects (dead owners' bytes go when their cleanups run, before
+    /// this low point; `external` at mark end still counts them).
+    pub(crate) external_low: AtomicUsize,
     /// VM value taggings the conservative scans decode (`object/value.rs`).
     pub(crate) taggings: crate::object::value::Taggings,
     cycle_lock: tricolor_runtime::gsync::Mutex<()>,
@@ -127,6 +133,8 @@ fn init() -> &'static Collector {
                 stoptheworld: debug_var("gcstoptheworld").unwrap_or(0) > 0,
                 sweep_in_cycle: debug_var("gcstoptheworld").unwrap_or(0) > 1,
             },
+            external: AtomicUsize::new(0),
+            external_low: AtomicUsize::new(0),
             taggings: crate::object::value::Taggings::default(),
             cycle_lock: tricolor_runtime::gsync::Mutex::new(()),
             cycles: AtomicU64::new(0),
@@ -265,13 +273,20 @@ impl Collector {
     #[inline(never)]
     pub(crate) fn maybe_collect<T: ?Sized>(&'static self, keep: &T) {
         self.periodic.ensure_helper(self);
-        let live = self.heap.counters.live.load(Ordering::Relaxed);
+        let live = self.pacing_live();
         if self.phase.barrier_on() {
             self.assist(live);
         } else if self.due(live) {
             self.run_cycle(Trigger::Heap);
         }
         std::hint::black_box(keep);
+    }
+
+    /// The live heap plus the external memory heap objects own (`external.rs`): what pacing
+    /// compares with the trigger and the goal.
+    #[inline]
+    pub(crate) fn pacing_live(&self) -> usize {
+        self.heap.counters.live.load(Ordering::Relaxed) + self.external.load(Ordering::Relaxed)
     }
 
     /// Whether a heap of `live` bytes should start a cycle: at the goal for the stop-the-world
@@ -314,7 +329,7 @@ impl Collector {
         if self.phase.marking() {
             return; // a cycle is running; `collect()` waits for it itself
         }
-        if trigger == Trigger::Heap && !self.due(self.heap.counters.live.load(Ordering::Relaxed)) {
+        if trigger == Trigger::Heap && !self.due(self.pacing_live()) {
             return; // another goroutine's cycle already ran (invariant 31)
         }
         let t0 = Instant::now();
@@ -374,7 +389,10 @@ impl Collector {
     /// upgrades may go on. Returns the cycle number.
     fn end_mark(&self, world: &tricolor_runtime::WorldStopped, marked: usize) -> u64 {
         self.heap.counters.live.store(marked, Ordering::Relaxed);
-        self.pacer.commit(marked);
+        // The next goal grows from what live objects own outside the heap too, estimated by the
+        // low point of the external count since the last mark (`external.rs`).
+        let low = self.external_low.swap(self.external.load(Ordering::Relaxed), Ordering::Relaxed);
+        self.pacer.commit(marked + low);
         self.heap.advance_sweepgen();
         crate::sweep::reopen(&self.heap);
         if cfg!(debug_assertions) {
@@ -474,7 +492,7 @@ impl Collector {
     /// 5. Start the world; the background sweeper and allocation sweep lazily.
     fn run_cycle_stw(&'static self, trigger: Trigger) {
         let _serial = self.cycle_lock.lock();
-        if trigger == Trigger::Heap && !self.pacer.should_collect(self.heap.counters.live.load(Ordering::Relaxed)) {
+        if trigger == Trigger::Heap && !self.pacer.should_collect(self.pacing_live()) {
             return; // another goroutine's cycle already ran (invariant 31)
         }
         let t0 = Instant::now();

@@ -36,6 +36,7 @@
 
 mod collector;
 pub(crate) mod debug;
+mod external;
 mod heap;
 mod limiter;
 pub(crate) mod mark;
@@ -84,6 +85,7 @@ pub mod weak;
 #[cfg(test)]
 mod tests;
 
+pub use external::{add_external, external_bytes, remove_external, ExternalMemory};
 pub use heap::{AllocError, MAX_OBJECT};
 pub use object::array::{GcArray, GcStr};
 pub use object::cell::{GcCell, GcPtr};

@@ -112,6 +112,8 @@ pub struct MemStats {
     pub heap_sys: usize,
     /// The live heap size at which the next collection starts.
     pub heap_goal: usize,
+    /// External memory counted toward pacing (`add_external`, `ExternalMemory`).
+    pub external_bytes: usize,
     /// Live bytes found by the last mark.
     pub last_marked: usize,
     /// Completed collections.
@@ -173,6 +175,7 @@ pub fn read() -> MemStats {
         heap_idle: c.heap.free_pages() * PAGE_SIZE,
         heap_sys: c.heap.committed(),
         heap_goal: c.pacer.goal(),
+        external_bytes: c.external.load(Ordering::Relaxed),
         last_marked: c.pacer.heap_marked.load(Ordering::Relaxed),
         num_gc: s.num_gc,
         num_forced_gc: s.num_forced,
