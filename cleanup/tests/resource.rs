@@ -16,7 +16,7 @@ fn set_nofile(n: u64) {
     // SAFETY: plain system calls on valid pointers.
     unsafe {
         assert_eq!(libc::getrlimit(libc::RLIMIT_NOFILE, &mut cur), 0);
-        let lim = libc::rlimit { rlim_cur: n, rlim_max: cur.rlim_max.max(lim.rlim_cur) };
+        let lim = libc::rlimit { rlim_cur: n, rlim_max: cur.rlim_max.max(n) };
         assert_eq!(libc::setrlimit(libc::RLIMIT_NOFILE, &lim), 0, "setrlimit");
     }
 }
