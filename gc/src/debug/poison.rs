@@ -88,7 +88,8 @@ fn check_live_slow(payload: usize, type_name: &str) {
     if dead {
         panic!(
             "use of a freed object: {payload:#x} ({type_name}) was freed by the collector; a Gc was kept \
-             only in memory the collector does not scan — keep it in a Root, a GcArray or a traced field (poisonfree)"
+             only in memory the collector does not scan (a Vec, a Box, a thread-local) — keep it in a Root, a RootedVec, \
+             a GcArray or a traced field, or report that memory from a root scanner (raw::add_root_scanner) (poisonfree)"
         );
     }
 }

@@ -53,6 +53,9 @@ pub(crate) struct Worker {
     pub(crate) tolerated: usize,
     /// Check that precise pointers land on allocated slots.
     validate: bool,
+    /// The slot of the object being scanned (0: a root — a goroutine stack, a `Root`, a root
+    /// scanner), for `bad_pointer`'s message.
+    scanning: usize,
 }
 
 impl std::fmt::Debug for Worker {
@@ -79,6 +82,7 @@ impl Worker {
             tolerant: false,
             tolerated: 0,
             validate,
+            scanning: 0,
         }
     }
 
@@ -91,7 +95,7 @@ impl Worker {
         // A fresh object allocated while marking is marked black at once; its slot's
         // `freeindex` advance may not be visible to this thread yet.
         if self.validate && !o.span.is_allocated(o.index) && !o.span.is_marked(o.index) {
-            bad_pointer(addr, o);
+            bad_pointer(addr, o, self.scanning);
         }
         self.grey(o);
     }
@@ -223,6 +227,12 @@ impl Worker {
         // SAFETY: a published header holds a `&'static TypeInfo`.
         let ty: &'static TypeInfo = unsafe { &*(h as *const TypeInfo) };
         let payload = slot + HEADER;
+        self.scanning = slot;
+        self.scan_payload(payload, ty);
+        self.scanning = 0;
+    }
+
+    fn scan_payload(&mut self, payload: usize, ty: &'static TypeInfo) {
         match ty.layout {
             Layout::Array(elem) => {
                 // SAFETY: an array payload starts with its length word.
@@ -392,11 +402,20 @@ fn prefetch(addr: usize) {
 }
 
 #[cold]
-fn bad_pointer(addr: usize, o: ObjRef) -> ! {
+fn bad_pointer(addr: usize, o: ObjRef, holder: usize) -> ! {
+    let held_by = if holder == 0 {
+        "a root (a goroutine stack, a Root, a root scanner or a channel buffer)".to_string()
+    } else {
+        let h = header(holder).load(Ordering::Relaxed);
+        // SAFETY: the holder is the object being scanned: its header is a published TypeInfo.
+        let name = if h == 0 { "?" } else { unsafe { &*(h as *const TypeInfo) }.name() };
+        format!("object {:#x} ({name})", holder + HEADER)
+    };
     crate::debug::fatal(format_args!(
-        "found pointer to free object {addr:#x} (slot {:#x}, {:?}): a Gc outlived its object — \
-         it was kept only in memory the collector does not scan (wrap it in a Root), or the raw \
-         API stored a dangling address",
+        "found pointer to free object {addr:#x} (slot {:#x}, {:?}), held by {held_by}: a Gc outlived its object — \
+         it was kept only in memory the collector does not scan (a Vec, a Box, a thread-local, an OS \
+         thread's stack: keep it in a Root or a RootedVec, or report that memory from a root scanner, \
+         raw::add_root_scanner), or the raw API stored a dangling address",
         o.slot, o.span
     ))
 }
