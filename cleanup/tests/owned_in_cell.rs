@@ -1,6 +1,6 @@
 //! `Owned<R>` as a VM keeps it (issue 12 item 5): in a `GcCell` slot of a heap object, or as a
-//! bare word rebuilt with `from_addr`. The value lives while the slot holds it, through
-//! collections, and is dropped once the slot lets go.
+//! bare word rebuilt with `from_addr`, and behind a typed weak pointer. The value lives while
+//! the slot holds it, through collections, and is dropped once the slot lets go.
 
 mod common;
 
@@ -10,6 +10,7 @@ use std::sync::Arc;
 use tricolor_cleanup::Owned;
 use tricolor_gc::{collect, Gc, GcCell, GcPtr, Root, Trace};
 use tricolor_runtime::block_on;
+use tricolor_weak::Weak;
 
 struct Res {
     drops: Arc<AtomicUsize>,
@@ -32,10 +33,11 @@ fn an_owned_in_a_cell_lives_while_the_cell_holds_it() {
         let drops = Arc::new(AtomicUsize::new(0));
         let d = drops.clone();
         // Built on a goroutine that dies, so no stale word of ours names the `Owned` object.
-        let holder = on_own_stack(move || {
+        let (holder, weak) = on_own_stack(move || {
             let h = Root::new(Gc::new(Holder { slot: GcCell::new(None) }));
-            h.get().slot.set(Some(Owned::new(Res { drops: d, id: 42 })));
-            h
+            let o = Owned::new(Res { drops: d, id: 42 });
+            h.get().slot.set(Some(o));
+            (h, Weak::new(&o))
         });
         for _ in 0..3 {
             collect();
@@ -46,8 +48,11 @@ fn an_owned_in_a_cell_lives_while_the_cell_holds_it() {
         // Read on a goroutine of its own, so no word naming the object stays in this frame.
         let id = on_own_stack(move || h.slot.get().map(|o| o.id));
         assert_eq!(id, Some(42));
+        assert_eq!(on_own_stack(move || weak.upgrade().map(|o| o.id)), Some(42), "a weak pointer to a held Owned");
         h.slot.set(None);
         collect_until("owned released by its cell", || drops.load(Ordering::SeqCst) == 1);
+        // Empty before the value was dropped (weak pointers clear before any cleanup starts).
+        assert!(on_own_stack(move || weak.upgrade().is_none()), "a weak pointer outlived its Owned");
     });
 }
 
