@@ -180,3 +180,65 @@ fn a_projection_outside_the_object_is_refused() {
         assert!(Gc::ptr_eq(*Field::new(o, |l| &l.next), o.next));
     });
 }
+
+/// Field pointers upgraded again and again while collections run back to back: the upgrade
+/// finds each live object's base (`raw::object_info`) in every phase, and the fields of the
+/// objects let go read empty.
+#[test]
+fn field_pointers_upgrade_while_collections_run() {
+    let _s = serial();
+    block_on(|| {
+        const N: usize = 64;
+        // Made on a goroutine that dies: the odd objects are held by `kept`, the even ones by
+        // nothing.
+        let (kept, weak) = go(|| {
+            let objs = GcArray::from_fn(N, |i| Gc::new(Obj { id: i as u64, pair: (i as u64, 2 * i as u64), name: GcCell::new(None) }));
+            let weak = GcArray::from_fn(N, |i| Weak::field(objs[i], |o| &o.pair.1));
+            let kept = GcArray::from_fn(N, |i| (i % 2 == 1).then(|| objs[i]));
+            (Root::new(Gc::new(kept)), weak)
+        })
+        .join()
+        .unwrap();
+        let stop: &'static std::sync::atomic::AtomicBool = Box::leak(Box::new(std::sync::atomic::AtomicBool::new(false)));
+        let collector = go(move || {
+            let mut n = 0u64;
+            while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                collect();
+                n += 1;
+            }
+            n
+        });
+        let gc0 = tricolor_gc::stats().num_gc;
+        let checked = go(move || {
+            let mut ok = 0u64;
+            // At least 200 rounds and 20 collections (in release builds the rounds alone can
+            // be over before the collector goroutine first runs).
+            for round in 0.. {
+                if round >= 200 && tricolor_gc::stats().num_gc >= gc0 + 20 {
+                    break;
+                }
+                assert!(round < 10_000_000, "20 collections did not happen in 10 M rounds");
+                for (i, w) in weak.iter().enumerate() {
+                    match w.upgrade() {
+                        Some(f) => {
+                            assert_eq!((*f, f.object().id), (2 * i as u64, i as u64), "round {round}: field {i}");
+                            ok += 1;
+                        }
+                        None => assert!(i % 2 == 0, "round {round}: a held object's field read empty ({i})"),
+                    }
+                }
+            }
+            ok
+        })
+        .join()
+        .unwrap();
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let collections = collector.join().unwrap();
+        assert!(collections >= 20 && checked >= 200 * N as u64 / 2, "{collections} collections, {checked} upgrades");
+        // With the collector stopped: the unheld ones are gone, the held ones stay.
+        collect_n(2);
+        let live: Vec<bool> = go(move || weak.iter().map(|w| w.upgrade().is_some()).collect()).join().unwrap();
+        assert!(live.iter().enumerate().all(|(i, l)| *l == (i % 2 == 1)), "{live:?}");
+        std::hint::black_box(kept);
+    });
+}
