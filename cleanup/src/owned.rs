@@ -13,7 +13,7 @@
 
 use std::marker::PhantomData;
 use std::ops::Deref;
-use tricolor_gc::{Gc, Trace, Tracer};
+use tricolor_gc::{Gc, GcHandle, GcPtr, Trace, Tracer};
 
 /// The collected part: the value's address in its cleanup record, as an integer (the record
 /// is not on the heap).
@@ -77,10 +77,48 @@ impl<R: Send + Sync + 'static> Owned<R> {
     }
 
     /// The collected object's address (identity; `cleanup::add_at` for further cleanups).
+    /// An associated function, not a method, so it does not hide a method of `R`.
     pub fn addr(this: &Self) -> usize {
         this.gc.addr()
     }
+
+    /// Whether two handles name the same object.
+    pub fn ptr_eq(a: &Self, b: &Self) -> bool {
+        Gc::ptr_eq(a.gc, b.gc)
+    }
+
+    /// Rebuilds a handle from the object's address, e.g. a word a VM keeps in a `GcCell` or a
+    /// raw slot (`Owned<R>` is a `GcPtr`).
+    ///
+    /// # Safety
+    /// 1. `addr` was obtained from `Owned::<R>::addr` (the same `R`) or `GcPtr::to_word` of such
+    ///    a handle, and
+    /// 2. the object is still alive: reachable since, or rooted (then its value is not dropped
+    ///    yet: the cleanup that drops it runs only after the object is unreachable).
+    ///
+    /// # Panics
+    /// If `addr` is 0 (use `Option<Owned<R>>` for a word that may be 0).
+    pub unsafe fn from_addr(addr: usize) -> Owned<R> {
+        assert!(addr != 0, "Owned::from_addr(0): a null word is no object (use Option<Owned<R>>)");
+        // SAFETY: forwarded contract: the address of a live `Cell` object of this `R`.
+        Owned { gc: unsafe { Gc::from_addr(addr) }, _r: PhantomData }
+    }
 }
+
+// SAFETY: the collected object's payload address (a `Gc`'s, never 0); `from_word` is
+// `from_addr`, and the `GcPtr` contract (same type) carries its `R` obligation.
+unsafe impl<R: Send + Sync + 'static> GcPtr for Owned<R> {
+    fn to_word(self) -> usize {
+        self.gc.addr()
+    }
+    unsafe fn from_word(w: usize) -> Self {
+        // SAFETY: forwarded contract.
+        unsafe { Owned::from_addr(w) }
+    }
+}
+// SAFETY: as above: the payload address of the object (so `Option<Owned<R>>` is a `GcPtr` and
+// `tricolor_weak::Weak<Owned<R>>` works).
+unsafe impl<R: Send + Sync + 'static> GcHandle for Owned<R> {}
 
 impl<R: Send + Sync + 'static> Deref for Owned<R> {
     type Target = R;

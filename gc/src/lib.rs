@@ -87,10 +87,11 @@ mod tests;
 
 pub use external::{add_external, external_bytes, remove_external, ExternalMemory};
 pub use heap::{AllocError, MAX_OBJECT};
-pub use object::array::{GcArray, GcStr};
-pub use object::cell::{GcCell, GcPtr};
+pub use object::array::GcArray;
+pub use object::cell::{GcCell, GcHandle, GcPtr};
 pub use object::gc::Gc;
 pub use object::root::Root;
+pub use object::str::GcStr;
 pub use object::trace::{Trace, Tracer};
 pub use object::type_info::{GcType, Layout, TypeBuilder, TypeError, TypeInfo};
 pub use object::value::{GcValue, Tagging, Value, MAX_TAGGINGS};

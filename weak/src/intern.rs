@@ -7,16 +7,25 @@
 //! The table is guarded by a goroutine-aware mutex: interning may allocate (and so stop the
 //! world), and a goroutine waiting for the table must park, not block its thread, or the stop
 //! would wait for it forever.
+//!
+//! Lookups by a borrowed key (`intern_by`, `get`, `intern_str`) hash the key, not a value built
+//! from it, so a hit allocates nothing. That is sound only if `T` hashes and compares like the
+//! key (`Borrow`'s contract, which `GcStr: Borrow<str>` keeps): entries are found by the hash of
+//! their value, whichever of `intern` or `intern_by` made them. A miss checks the contract on
+//! the value it builds and panics naming it, rather than splitting one symbol in two.
 
 use crate::{PinnedPointer, Pointer};
+use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasher, Hash, RandomState};
-use tricolor_gc::{Gc, Trace, Tracer};
+use tricolor_gc::{Gc, GcHandle, GcPtr, GcStr, Trace, Tracer};
 use tricolor_runtime::gsync::Mutex;
 
 /// An interned value: equal values interned in the same `Interner` give `Interned`s that are
-/// the same object, so comparison is one pointer compare.
+/// the same object, so comparison is one pointer compare (and hashing hashes the address).
+/// A `GcHandle`: it lives in a `GcCell`, round-trips through a word (`addr`/`from_addr`), and
+/// `Weak<Interned<T>>` points at it.
 pub struct Interned<T>(Gc<T>);
 
 impl<T> Clone for Interned<T> {
@@ -58,7 +67,43 @@ impl<T> Interned<T> {
     pub fn gc(self) -> Gc<T> {
         self.0
     }
+
+    /// The object's payload address. An associated function, not a method, so it does not
+    /// hide a method of `T` (`Interned<GcStr>` derefs to a `GcStr`, which has `addr`).
+    pub fn addr(this: Self) -> usize {
+        this.0.addr()
+    }
+
+    /// Rebuilds a handle from its address, e.g. a word a VM keeps in a value slot.
+    ///
+    /// # Safety
+    /// 1. `addr` was obtained from `Interned::<T>::addr` (the same `T`) or `GcPtr::to_word` of
+    ///    such a handle — not from an arbitrary `Gc<T>`, whose object is not the canonical one
+    ///    and would compare unequal to its interned twin — and
+    /// 2. the object is still alive: reachable since, or rooted.
+    ///
+    /// # Panics
+    /// If `addr` is 0 (use `Option<Interned<T>>` for a word that may be 0).
+    pub unsafe fn from_addr(addr: usize) -> Interned<T> {
+        assert!(addr != 0, "Interned::from_addr(0): a null word is no object (use Option<Interned<T>>)");
+        // SAFETY: forwarded contract: the payload address of a live, interned `T`.
+        Interned(unsafe { Gc::from_addr(addr) })
+    }
 }
+
+// SAFETY: the object's payload address (a `Gc`'s, never 0); `from_word` is `from_addr`, whose
+// obligations the `GcPtr` contract (a word of the same type, alive) carries.
+unsafe impl<T> GcPtr for Interned<T> {
+    fn to_word(self) -> usize {
+        self.0.addr()
+    }
+    unsafe fn from_word(w: usize) -> Self {
+        // SAFETY: forwarded contract.
+        unsafe { Interned::from_addr(w) }
+    }
+}
+// SAFETY: as above: the payload address of the interned object.
+unsafe impl<T> GcHandle for Interned<T> {}
 
 // SAFETY: reports the object.
 unsafe impl<T: Trace> Trace for Interned<T> {
@@ -109,35 +154,105 @@ impl<T: Trace + Hash + Eq + Sync> Interner<T> {
     }
 
     /// The canonical object for `value`, allocating it if no live one exists. Must run on a
-    /// goroutine.
+    /// goroutine. `value` is consumed even when an equal one is found: to look up without
+    /// building a value, use `intern_by` (or `intern_str`).
     pub fn intern(&self, value: T) -> Interned<T> {
         let h = self.hasher.hash_one(&value);
         let mut t = self.table.lock();
-        let bucket = t.buckets.entry(h).or_default();
+        match Self::lookup(&mut t, h, &value) {
+            Some(g) => Interned(g),
+            None => Interned(Self::insert(&mut t, h, value)),
+        }
+    }
+
+    /// The canonical object for `key`, calling `make(key)` to build the value only if no live
+    /// one exists: a hit allocates nothing. `T` must hash and compare like `Q` (`Borrow`'s
+    /// contract). Must run on a goroutine. `make` runs with the table locked: it must not use
+    /// this `Interner`.
+    ///
+    /// # Panics
+    /// If the value `make` builds does not borrow as an equal key, or hashes differently from
+    /// it (a `Borrow` impl that breaks its contract would otherwise split one symbol in two).
+    ///
+    /// ```
+    /// use tricolor_gc::GcStr;
+    /// use tricolor_weak::Interner;
+    /// tricolor_runtime::block_on(|| {
+    ///     let symbols: Interner<GcStr> = Interner::new();
+    ///     let a = symbols.intern_by("car", |s| GcStr::new(s));
+    ///     let before = tricolor_gc::stats().mallocs;
+    ///     let b = symbols.intern_by("car", |s| GcStr::new(s)); // a hit: no allocation
+    ///     assert!(a == b && tricolor_gc::stats().mallocs == before);
+    ///     assert_eq!(symbols.get("car"), Some(a));
+    ///     assert_eq!(symbols.get("cdr"), None);
+    /// });
+    /// ```
+    pub fn intern_by<Q>(&self, key: &Q, make: impl FnOnce(&Q) -> T) -> Interned<T>
+    where
+        T: Borrow<Q>,
+        Q: ?Sized + Hash + Eq,
+    {
+        let h = self.hasher.hash_one(key);
+        let mut t = self.table.lock();
+        if let Some(g) = Self::lookup(&mut t, h, key) {
+            return Interned(g);
+        }
+        let value = make(key);
+        assert!(
+            value.borrow() == key && self.hasher.hash_one(&value) == h,
+            "Interner::intern_by: the value `make` built for a key does not borrow as an equal key with the same hash \
+             (`{}: Borrow<{}>` must keep Borrow's contract: equal Eq and Hash)",
+            std::any::type_name::<T>(),
+            std::any::type_name::<Q>()
+        );
+        Interned(Self::insert(&mut t, h, value))
+    }
+
+    /// The canonical object for `key` if a live one exists; never allocates. Must run on a
+    /// goroutine.
+    pub fn get<Q>(&self, key: &Q) -> Option<Interned<T>>
+    where
+        T: Borrow<Q>,
+        Q: ?Sized + Hash + Eq,
+    {
+        let h = self.hasher.hash_one(key);
+        let mut t = self.table.lock();
+        Self::lookup(&mut t, h, key).map(Interned)
+    }
+
+    /// The live entry equal to `key` in bucket `h`, dropping the bucket's dead entries on the
+    /// way (an upgrade that reads empty: the entry's last handle is gone).
+    fn lookup<Q>(t: &mut Table<T>, h: u64, key: &Q) -> Option<Gc<T>>
+    where
+        T: Borrow<Q>,
+        Q: ?Sized + Eq,
+    {
+        let bucket = t.buckets.get_mut(&h)?;
         let mut found = None;
         let before = bucket.len();
         bucket.retain(|e| match e.get().upgrade() {
             Some(g) => {
-                if found.is_none() && *g == value {
+                if found.is_none() && (*g).borrow() == key {
                     found = Some(g);
                 }
                 true
             }
             None => false,
         });
-        let removed = before - bucket.len();
-        if let Some(g) = found {
-            t.entries -= removed;
-            return Interned(g);
-        }
+        t.entries -= before - bucket.len();
+        found
+    }
+
+    /// Allocates `value` and enters it in bucket `h` (the caller found no live equal entry
+    /// there, holding the lock since).
+    fn insert(t: &mut Table<T>, h: u64, value: T) -> Gc<T> {
         let g = Gc::new(value);
-        let bucket = t.buckets.entry(h).or_default();
-        bucket.push(Pointer::new(&g).pin());
-        t.entries = t.entries + 1 - removed;
+        t.buckets.entry(h).or_default().push(Pointer::new(&g).pin());
+        t.entries += 1;
         if t.entries >= t.prune_at {
-            Self::prune(&mut t);
+            Self::prune(t);
         }
-        Interned(g)
+        g
     }
 
     fn prune(t: &mut Table<T>) {
@@ -161,5 +276,13 @@ impl<T: Trace + Hash + Eq + Sync> Interner<T> {
     /// Whether no live entry exists.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+impl Interner<GcStr> {
+    /// The canonical string for `s`, allocating only if no live one exists (symbol tables):
+    /// `intern_by(s, GcStr::new)`. Must run on a goroutine.
+    pub fn intern_str(&self, s: &str) -> Interned<GcStr> {
+        self.intern_by(s, |s| GcStr::new(s))
     }
 }

@@ -137,9 +137,9 @@ fn new_off_a_goroutine_or_inside_blocking_names_the_misuse() {
         })
         .join()
         .unwrap();
-        assert!(off.starts_with("weak::Pointer::new: called from a thread that is not running a goroutine"), "{off}");
+        assert!(off.starts_with("weak::Weak::new: called from a thread that is not running a goroutine"), "{off}");
         let inside = tricolor_runtime::blocking(|| panic_text(std::panic::catch_unwind(|| Pointer::new(&g)).map(|_| ())));
-        assert!(inside.starts_with("weak::Pointer::new: called inside blocking(..)"), "{inside}");
+        assert!(inside.starts_with("weak::Weak::new: called inside blocking(..)"), "{inside}");
         assert!(Pointer::new(&g).upgrade().is_some(), "fine again on the goroutine");
     });
 }

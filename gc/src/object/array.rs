@@ -1,8 +1,10 @@
-//! `GcArray<T>` and `GcStr`: variable-length heap objects, so VM containers need no Rust
-//! destructors. Payload: a length word, then the elements. Arrays of pointer-free elements live
-//! in noscan spans; others carry an `Array` header the marker walks element by element.
+//! `GcArray<T>`: a variable-length heap object, so VM containers need no Rust destructors.
+//! Payload: a length word, then the elements. Arrays of pointer-free elements live in noscan
+//! spans; others carry an `Array` header the marker walks element by element. `GcStr`, the
+//! string built on `GcArray<u8>`, is in `str.rs`.
 
 use crate::heap::AllocError;
+use crate::object::cell::{GcHandle, GcPtr};
 use crate::object::trace::{Trace, Tracer};
 use crate::object::type_info::{GcType, Layout, TypeInfo, TypeName};
 use std::fmt;
@@ -23,6 +25,26 @@ impl<T: Trace> ArrayType for T {
 
 /// A fixed-length array in the collected heap. `Copy`, derefs to `&[T]`; mutate elements
 /// through `GcCell`s or atomics.
+///
+/// Equality and hashing are by identity, as for `Gc<T>`: two handles are equal when they name
+/// the same array (`ptr_eq`). The elements may change (through cells), so content equality is
+/// a comparison of the moment: write `*a == *b` (slices) for it. `GcStr`, which is immutable,
+/// compares by content instead.
+///
+/// ```
+/// use tricolor_gc::{GcArray, GcCell, GcPtr};
+/// tricolor_runtime::block_on(|| {
+///     let a = GcArray::from_slice(&[1u64, 2, 3]);
+///     let b = GcArray::from_slice(&[1u64, 2, 3]);
+///     assert!(a != b && *a == *b, "identity, not content");
+///     // A handle round-trips through a word, so it can live in a `GcCell`.
+///     let slot = GcCell::new(Some(a));
+///     assert_eq!(slot.get(), Some(a));
+///     // SAFETY: the word came from `a`, which is alive (used below).
+///     let again = unsafe { GcArray::<u64>::from_addr(a.to_word()) };
+///     assert!(GcArray::ptr_eq(again, a) && again[2] == 3);
+/// });
+/// ```
 pub struct GcArray<T> {
     payload: usize,
     _marker: PhantomData<T>,
@@ -133,7 +155,48 @@ impl<T> GcArray<T> {
     pub fn ptr_eq(a: Self, b: Self) -> bool {
         a.payload == b.payload
     }
+
+    /// Rebuilds a handle from its payload address.
+    ///
+    /// # Safety
+    /// 1. `addr` was obtained from `GcArray::<T>::addr` (the same `T`) or `GcPtr::to_word` of
+    ///    such a handle, and
+    /// 2. the array is still alive: reachable since, or rooted.
+    ///
+    /// # Panics
+    /// If `addr` is 0 (use `Option<GcArray<T>>`'s `GcPtr::from_word` for a word that may be 0).
+    pub unsafe fn from_addr(addr: usize) -> GcArray<T> {
+        assert!(addr != 0, "GcArray::from_addr(0): a null word is no array (use Option<GcArray<T>>)");
+        GcArray { payload: addr, _marker: PhantomData }
+    }
 }
+
+impl<T> PartialEq for GcArray<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.payload == other.payload
+    }
+}
+impl<T> Eq for GcArray<T> {}
+
+impl<T> std::hash::Hash for GcArray<T> {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.payload.hash(state)
+    }
+}
+
+// SAFETY: the payload address, never 0 (every constructor starts from an allocation or from
+// `from_addr`, which refuses 0); `from_word` is `from_addr`.
+unsafe impl<T> GcPtr for GcArray<T> {
+    fn to_word(self) -> usize {
+        self.payload
+    }
+    unsafe fn from_word(w: usize) -> Self {
+        // SAFETY: forwarded contract.
+        unsafe { GcArray::from_addr(w) }
+    }
+}
+// SAFETY: as above: the payload address of the array object.
+unsafe impl<T> GcHandle for GcArray<T> {}
 
 impl<T> std::ops::Deref for GcArray<T> {
     type Target = [T];
@@ -155,60 +218,5 @@ impl<T: fmt::Debug> fmt::Debug for GcArray<T> {
 unsafe impl<T> Trace for GcArray<T> {
     fn trace(&self, t: &mut Tracer<'_>) {
         t.edge(self.payload)
-    }
-}
-
-/// An immutable UTF-8 string in the collected heap (noscan).
-#[derive(Clone, Copy)]
-pub struct GcStr(GcArray<u8>);
-
-impl GcStr {
-    /// Copies `s` into the heap.
-    #[track_caller]
-    pub fn new(s: &str) -> GcStr {
-        let b = s.as_bytes();
-        match GcArray::try_from_fn(b.len(), |i| b[i]) {
-            Ok(a) => GcStr(a),
-            Err(e) => crate::collector::alloc_failed("GcStr::new", &e),
-        }
-    }
-
-    /// The payload address.
-    pub fn addr(self) -> usize {
-        self.0.addr()
-    }
-}
-
-impl std::ops::Deref for GcStr {
-    type Target = str;
-    fn deref(&self) -> &str {
-        // SAFETY: built from a `&str` and immutable since.
-        unsafe { std::str::from_utf8_unchecked(&self.0) }
-    }
-}
-
-impl fmt::Debug for GcStr {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
-    }
-}
-
-impl fmt::Display for GcStr {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&**self, f)
-    }
-}
-
-impl PartialEq for GcStr {
-    fn eq(&self, o: &Self) -> bool {
-        **self == **o
-    }
-}
-impl Eq for GcStr {}
-
-// SAFETY: reports its own address.
-unsafe impl Trace for GcStr {
-    fn trace(&self, t: &mut Tracer<'_>) {
-        t.edge(self.addr())
     }
 }

@@ -13,7 +13,9 @@ use crate::object::trace::{Trace, Tracer};
 use crate::sync::atomic::{AtomicUsize, Ordering};
 use std::fmt;
 
-/// A one-word pointer value that can live in a `GcCell`: `Gc<T>` or `Option<Gc<T>>`.
+/// A one-word pointer value that can live in a `GcCell`: every handle type (`Gc<T>`,
+/// `GcArray<T>`, `GcStr`, and in the sibling crates `Owned<R>`, `Interned<T>`, `weak::Pointer<T>`)
+/// and `Option` of each `GcHandle`.
 ///
 /// # Safety
 /// `to_word` returns a payload address or 0, and `from_word` inverts it.
@@ -25,6 +27,17 @@ pub unsafe trait GcPtr: Copy {
     unsafe fn from_word(w: usize) -> Self;
 }
 
+/// A `GcPtr` that always names one object: its word is that object's payload address, never
+/// 0. `Option<H>` is then a `GcPtr` too (0 for `None`), and `tricolor_weak::Weak<H>` can point
+/// at it.
+///
+/// # Safety
+/// 1. `to_word` never returns 0;
+/// 2. it returns the payload address of a heap object (what `Gc::addr` returns for it), not an
+///    interior or tagged address;
+/// 3. `from_word` of that address, while the object is alive, rebuilds an equal handle.
+pub unsafe trait GcHandle: GcPtr {}
+
 // SAFETY: the payload address, never 0.
 unsafe impl<T> GcPtr for Gc<T> {
     fn to_word(self) -> usize {
@@ -35,15 +48,18 @@ unsafe impl<T> GcPtr for Gc<T> {
         unsafe { Gc::from_addr(w) }
     }
 }
+// SAFETY: `Gc::addr` is the payload address, never 0 (a `NonNull`).
+unsafe impl<T> GcHandle for Gc<T> {}
 
-// SAFETY: 0 for None, the payload address otherwise.
-unsafe impl<T> GcPtr for Option<Gc<T>> {
+// SAFETY: 0 for None, the handle's word otherwise, which is never 0 (`GcHandle` obligation 1),
+// so the two cases cannot be confused.
+unsafe impl<H: GcHandle> GcPtr for Option<H> {
     fn to_word(self) -> usize {
-        self.map_or(0, |g| g.addr())
+        self.map_or(0, |h| h.to_word())
     }
     unsafe fn from_word(w: usize) -> Self {
-        // SAFETY: forwarded contract.
-        (w != 0).then(|| unsafe { Gc::from_addr(w) })
+        // SAFETY: a non-zero word came from `H::to_word` (forwarded contract).
+        (w != 0).then(|| unsafe { H::from_word(w) })
     }
 }
 

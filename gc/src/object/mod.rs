@@ -3,13 +3,15 @@
 //! - `type_info.rs`: `TypeInfo` and layouts; `trace.rs`: `Trace`/`Tracer`.
 //! - `gc.rs`: `Gc<T>`, the `Copy` pointer; `cell.rs`: `GcCell`, the barrier-carrying slot.
 //! - `value.rs`: `Tagging`, `Value`, `GcValue`: VM value words that are sometimes pointers.
-//! - `array.rs`: `GcArray<T>`, `GcStr`; `root.rs`: `Root<T>` and VM root scanners.
+//! - `array.rs`: `GcArray<T>`; `str.rs`: `GcStr`, content-compared; `root.rs`: `Root<T>` and
+//!   VM root scanners.
 
 pub(crate) mod array;
 pub(crate) mod cell;
 pub(crate) mod gc;
 pub(crate) mod peek;
 pub(crate) mod root;
+pub(crate) mod str;
 pub(crate) mod trace;
 pub(crate) mod type_info;
 pub(crate) mod value;
