@@ -508,3 +508,39 @@ fn child_trace_panics() {
         std::hint::black_box(b);
     });
 }
+
+#[test]
+fn a_dangling_pointer_found_by_the_marker_names_its_holder() {
+    debug_modes(MODES);
+    let (status, out) = run_child("child_dangling_field", &[("TRICOLOR_DEBUG", "gccheckmark=1")], Duration::from_secs(60));
+    let status = status.unwrap_or_else(|| panic!("the child hung:\n{out}"));
+    assert!(!status.success(), "the child survived:\n{out}");
+    assert!(out.contains("found pointer to free object") && out.contains("held by object") && out.contains("(misuse::Holder)"), "{out}");
+    assert!(out.contains("root scanner") && out.contains("RootedVec"), "the hint names every way to root memory:\n{out}");
+}
+
+/// Addresses of `n` fresh objects of one size class, none kept (returned as integers).
+#[inline(never)]
+fn dead_addresses(n: usize) -> Vec<usize> {
+    (0..n).map(|i| Gc::new([i as u64; 3]).addr()).collect()
+}
+
+#[test]
+#[ignore = "child process of a_dangling_pointer_found_by_the_marker_names_its_holder"]
+fn child_dangling_field() {
+    if !is_child() {
+        return;
+    }
+    block_on(|| {
+        let holder_ty = TypeInfo::builder("misuse::Holder", 8).pointers(&[0]).build().unwrap();
+        let holder = raw::alloc(holder_ty).unwrap().as_ptr() as usize;
+        let keep = Gc::new([7u64; 3]); // keeps the span of the dead ones in use
+        let dead = dead_addresses(64);
+        collect();
+        // A VM bug: a raw word written without the API, holding a freed object's address.
+        // SAFETY: word 0 of a live raw object; the value is deliberately dangling.
+        unsafe { (holder as *mut usize).write(dead[32]) };
+        collect();
+        std::hint::black_box((holder, keep, dead));
+    });
+}
