@@ -291,37 +291,27 @@ impl Worker {
 
     /// The value words of `bits` at `payload`, decoded by `tagging`.
     fn scan_values(&mut self, payload: usize, bits: &[u64], tagging: crate::object::value::Tagging) {
-        for (wi, &word) in bits.iter().enumerate() {
-            let mut b = word;
-            while b != 0 {
-                let i = wi * 64 + b.trailing_zeros() as usize;
-                b &= b - 1;
-                // SAFETY: the layout was validated against the payload size; Acquire pairs
-                // with the Release of `raw::write_value` / `GcValue::set`.
-                let v = unsafe { (*((payload + i * 8) as *const crate::sync::atomic::AtomicU64)).load(Ordering::Acquire) };
-                if let Some(a) = tagging.decode(v) {
-                    self.grey_precise(a);
-                }
+        for_each_bit(bits, |i| {
+            // SAFETY: the layout was validated against the payload size; Acquire pairs with
+            // the Release of `raw::write_value` / `GcValue::set`.
+            let v = unsafe { (*((payload + i * 8) as *const crate::sync::atomic::AtomicU64)).load(Ordering::Acquire) };
+            if let Some(a) = tagging.decode(v) {
+                self.grey_precise(a);
             }
-        }
+        })
     }
 
     #[inline]
     fn scan_words(&mut self, payload: usize, bits: &[u64]) {
-        for (wi, &word) in bits.iter().enumerate() {
-            let mut b = word;
-            while b != 0 {
-                let i = wi * 64 + b.trailing_zeros() as usize;
-                b &= b - 1;
-                // SAFETY: the bitmap was validated against the payload size, so word i is
-                // inside the live object. Acquire pairs with `raw::write_ptr`'s Release store,
-                // as `GcCell`'s trace does (concurrent markers must see the target's header).
-                let v = unsafe { (*((payload + i * 8) as *const crate::sync::atomic::AtomicUsize)).load(Ordering::Acquire) };
-                if v != 0 {
-                    self.grey_precise(v);
-                }
+        for_each_bit(bits, |i| {
+            // SAFETY: the bitmap was validated against the payload size, so word i is inside
+            // the live object. Acquire pairs with `raw::write_ptr`'s Release store, as
+            // `GcCell`'s trace does (concurrent markers must see the target's header).
+            let v = unsafe { (*((payload + i * 8) as *const crate::sync::atomic::AtomicUsize)).load(Ordering::Acquire) };
+            if v != 0 {
+                self.grey_precise(v);
             }
-        }
+        })
     }
 
     /// Scans local work until none is left (local buffers, then the global list).
@@ -402,6 +392,18 @@ fn prefetch(addr: usize) {
 }
 
 #[cold]
+/// Calls `f` with the index of every set bit of `bits`, lowest first.
+#[inline(always)]
+fn for_each_bit(bits: &[u64], mut f: impl FnMut(usize)) {
+    for (wi, &word) in bits.iter().enumerate() {
+        let mut b = word;
+        while b != 0 {
+            f(wi * 64 + b.trailing_zeros() as usize);
+            b &= b - 1;
+        }
+    }
+}
+
 fn bad_pointer(addr: usize, o: ObjRef, holder: usize) -> ! {
     let held_by = if holder == 0 {
         "a root (a goroutine stack, a Root, a root scanner or a channel buffer)".to_string()
