@@ -89,6 +89,7 @@ pub use object::array::{GcArray, GcStr};
 pub use object::cell::{GcCell, GcPtr};
 pub use object::gc::Gc;
 pub use object::root::Root;
+pub use object::rooted::{Rooted, RootedVec};
 pub use object::trace::{Trace, Tracer};
 pub use object::type_info::{GcType, Layout, TypeError, TypeInfo};
 pub use stats::{read as stats, MemStats};
