@@ -13,6 +13,7 @@
 //! Only the table lives here; what an entry means, and the barrier that makes a walk during
 //! concurrent marking sufficient, are the registering module's (`gc/src/object/root.rs`).
 
+use crate::preempt::NoPreempt;
 use crate::sync::NpMutex;
 use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -65,10 +66,11 @@ thread_local! {
 /// The next shard dealt to a thread without a P.
 static NEXT_THREAD_SHARD: AtomicUsize = AtomicUsize::new(0);
 
-/// The calling goroutine's P's shard, or its thread's off a P.
+/// The calling goroutine's P's shard, or its thread's off a P (`np` names the M, if any,
+/// without another thread-local lookup; the P cannot change while it lives).
 #[inline]
-fn my_shard() -> usize {
-    if let Some(p) = crate::m::current_m().and_then(|m| m.p()) {
+fn my_shard(np: &NoPreempt) -> usize {
+    if let Some(p) = np.m().and_then(|m| m.p()) {
         return p.id % SHARDS;
     }
     THREAD_SHARD.with(|s| {
@@ -86,12 +88,14 @@ impl<E: Copy> Registry<E> {
         Registry { shards: (0..SHARDS).map(|_| Shard { slab: NpMutex::new(Slab { slots: Vec::new(), free: Vec::new() }) }).collect() }
     }
 
-    /// Adds `e` in the calling P's shard. Any thread. Does not park; allocates Rust memory
-    /// only when the shard's slab grows.
+    /// Adds `e` in the calling P's shard, inside the caller's no-preempt section `np` (a
+    /// registrant that checks the collector's phase holds one across the registration and the
+    /// check anyway). Any thread. Does not park; allocates Rust memory only when the shard's
+    /// slab grows.
     #[inline]
-    pub fn register(&self, e: E) -> Ticket {
-        let shard = my_shard();
-        let mut s = self.shards[shard].slab.lock();
+    pub fn register(&self, np: &NoPreempt, e: E) -> Ticket {
+        let shard = my_shard(np);
+        let mut s = self.shards[shard].slab.lock_in(np);
         let slot = match s.free.pop() {
             Some(i) => {
                 s.slots[i as usize] = Some(e);
@@ -105,10 +109,11 @@ impl<E: Copy> Registry<E> {
         Ticket { shard: shard as u32, slot }
     }
 
-    /// Removes the entry `t` names and returns it. Any thread.
+    /// Removes the entry `t` names and returns it, inside the caller's no-preempt section.
+    /// Any thread.
     #[inline]
-    pub fn unregister(&self, t: Ticket) -> E {
-        let mut s = self.shards[t.shard as usize].slab.lock();
+    pub fn unregister(&self, np: &NoPreempt, t: Ticket) -> E {
+        let mut s = self.shards[t.shard as usize].slab.lock_in(np);
         let e = s.slots[t.slot as usize].take().unwrap_or_else(|| crate::throw!("runtime: registry ticket {t:?} unregistered twice"));
         s.free.push(t.slot);
         e
@@ -149,19 +154,20 @@ mod tests {
     #[test]
     fn register_walk_unregister() {
         let r = Registry::<usize>::new();
-        let a = r.register(1);
-        let b = r.register(2);
+        let np = NoPreempt::new();
+        let a = r.register(&np, 1);
+        let b = r.register(&np, 2);
         let mut seen = Vec::new();
         r.for_each(|e| seen.push(e));
         seen.sort();
         assert_eq!(seen, [1, 2]);
-        assert_eq!(r.unregister(a), 1);
+        assert_eq!(r.unregister(&np, a), 1);
         // The freed slot is reused.
-        let c = r.register(3);
+        let c = r.register(&np, 3);
         assert_eq!(c, a);
-        assert_eq!(r.unregister(b), 2);
+        assert_eq!(r.unregister(&np, b), 2);
         assert_eq!(r.len(), 1);
-        assert_eq!(r.unregister(c), 3);
+        assert_eq!(r.unregister(&np, c), 3);
         assert!(r.is_empty());
     }
 }

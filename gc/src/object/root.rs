@@ -105,8 +105,8 @@ impl<T> Root<T> {
     pub fn new(gc: Gc<T>) -> Root<T> {
         // One no-preempt section: no stop (phase change) between the registration and the
         // shade's phase check (invariant 3).
-        let _np = tricolor_runtime::NoPreempt::new();
-        let ticket = crate::collector::collector().roots.handles.register(RootEntry::Word(gc.addr()));
+        let np = tricolor_runtime::NoPreempt::new();
+        let ticket = crate::collector::collector().roots.handles.register(&np, RootEntry::Word(gc.addr()));
         // A new root while marking: the handles' root job may have passed (root mutation).
         crate::mark::barrier::shade(gc.addr());
         Root { gc, ticket }
@@ -135,10 +135,10 @@ impl<T> std::ops::Deref for Root<T> {
 
 impl<T> Drop for Root<T> {
     fn drop(&mut self) {
-        let _np = tricolor_runtime::NoPreempt::new();
+        let np = tricolor_runtime::NoPreempt::new();
         // Deletion while marking: a stack already scanned may hold what only this root kept.
         crate::mark::barrier::shade(self.gc.addr());
-        crate::collector::collector().roots.handles.unregister(self.ticket);
+        crate::collector::collector().roots.handles.unregister(&np, self.ticket);
     }
 }
 

@@ -100,8 +100,8 @@ impl<S: Contents> Registered<S> {
     fn new(v: S) -> Registered<S> {
         let b = Box::new(RootBox { lock: NpMutex::new(()), value: UnsafeCell::new(v) });
         let entry = RootEntry::Traced { data: (&*b as *const RootBox<S>).cast(), trace: trace_box::<S> };
-        let _np = tricolor_runtime::NoPreempt::new();
-        let ticket = crate::collector::collector().roots.handles.register(entry);
+        let np = tricolor_runtime::NoPreempt::new();
+        let ticket = crate::collector::collector().roots.handles.register(&np, entry);
         let r = Registered { b, ticket };
         crate::mark::barrier::shade_root(|t| r.read().trace_contents(t));
         r
@@ -127,9 +127,9 @@ impl<S: Contents> Registered<S> {
 
     /// Step 4's first half (the contents are dropped with the box, after it).
     fn unregister(&mut self) {
-        let _np = tricolor_runtime::NoPreempt::new();
+        let np = tricolor_runtime::NoPreempt::new();
         crate::mark::barrier::shade_root(|t| self.read().trace_contents(t));
-        crate::collector::collector().roots.handles.unregister(self.ticket);
+        crate::collector::collector().roots.handles.unregister(&np, self.ticket);
     }
 }
 

@@ -48,12 +48,12 @@ fn buffers() -> &'static Registry<Entry> {
 
 /// Step 1: registers `chan` (whose address must stay fixed until `unregister`).
 pub(super) fn register<T>(chan: &Chan<T>) -> Ticket {
-    buffers().register(Entry { chan: (chan as *const Chan<T>).cast(), scan: scan_chan::<T> })
+    buffers().register(&crate::preempt::NoPreempt::new(), Entry { chan: (chan as *const Chan<T>).cast(), scan: scan_chan::<T> })
 }
 
 /// Step 1's inverse: called by the channel's drop.
 pub(super) fn unregister(t: Ticket) {
-    buffers().unregister(t);
+    buffers().unregister(&crate::preempt::NoPreempt::new(), t);
 }
 
 /// # Safety
