@@ -63,7 +63,8 @@ thread_local! {
     static THREAD_SHARD: Cell<usize> = const { Cell::new(usize::MAX) };
 }
 
-/// The next shard dealt to a thread without a P.
+/// The next shard dealt to a thread without a P. A plain std static (not the loom façade):
+/// a counter that only spreads threads, no protocol to model.
 static NEXT_THREAD_SHARD: AtomicUsize = AtomicUsize::new(0);
 
 /// The calling goroutine's P's shard, or its thread's off a P (`np` names the M, if any,
