@@ -285,6 +285,20 @@ fn gc_values_wait_in_a_channel_buffer_across_collections() {
     });
 }
 
+#[test]
+fn only_buffered_channels_of_word_values_register_as_roots() {
+    debug_modes(MODES);
+    let _h = heap_lock();
+    let n0 = tricolor_runtime::scan::chan_buffers_registered();
+    let gcs = chan::bounded::<Gc<Obj>>(4);
+    let small = chan::bounded::<u32>(4);
+    let rendezvous = chan::bounded::<Gc<Obj>>(0);
+    assert_eq!(tricolor_runtime::scan::chan_buffers_registered(), n0 + 1);
+    drop(gcs);
+    assert_eq!(tricolor_runtime::scan::chan_buffers_registered(), n0);
+    drop((small, rendezvous));
+}
+
 #[inline(never)]
 fn producer(tx: chan::Sender<Val>, n: u64, ids: Arc<AtomicU64>) {
     for i in 0..n {

@@ -42,6 +42,18 @@ struct Slab<E> {
 }
 
 /// A sharded registry of `E`s; see the module docs.
+///
+/// ```
+/// use tricolor_runtime::{registry::Registry, NoPreempt};
+/// let r = Registry::<u64>::new();
+/// let np = NoPreempt::new();
+/// let t = r.register(&np, 7);
+/// let mut seen = Vec::new();
+/// r.for_each(|e| seen.push(e));
+/// assert_eq!(seen, [7]);
+/// assert_eq!(r.unregister(&np, t), 7);
+/// assert!(r.is_empty());
+/// ```
 pub struct Registry<E: Copy> {
     shards: Box<[Shard<E>]>,
 }

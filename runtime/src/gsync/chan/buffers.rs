@@ -84,3 +84,14 @@ pub fn for_each_buffer(mut f: impl FnMut(usize, usize)) {
 pub fn registered() -> usize {
     buffers().len()
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::scanned;
+
+    #[test]
+    fn only_values_that_can_hold_an_aligned_word_are_scanned() {
+        assert!(scanned::<usize>() && scanned::<(u64, u8)>() && scanned::<[usize; 3]>());
+        assert!(!scanned::<u32>() && !scanned::<[u8; 16]>() && !scanned::<()>() && !scanned::<(u32, u32)>());
+    }
+}
