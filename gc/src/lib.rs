@@ -91,6 +91,7 @@ pub use object::array::GcArray;
 pub use object::cell::{GcCell, GcHandle, GcPtr};
 pub use object::gc::Gc;
 pub use object::root::Root;
+pub use object::rooted::{Rooted, RootedVec};
 pub use object::str::GcStr;
 pub use object::trace::{Trace, Tracer};
 pub use object::type_info::{GcType, Layout, TypeBuilder, TypeError, TypeInfo};

@@ -101,8 +101,11 @@ pub trait Collector: Sync {
     /// Memory the collector does not otherwise see became a root: a spawn packet (the body
     /// and its captures) or a finished goroutine's result, `[lo, hi)`, to be scanned
     /// conservatively if marking is on (the "root mutation" side of the write barrier: the
-    /// values came from a stack the marker may already have scanned). Thread: a goroutine
-    /// holding a P with preemption disabled, or the spawner off a P. May not park or allocate.
+    /// values came from a stack the marker may already have scanned); or a value moving into
+    /// or out of a channel buffer or waiter (`gsync/chan/buffers.rs` step 3). Thread: a
+    /// goroutine holding a P with preemption disabled (a channel's lock may be held), or a
+    /// thread off a P (the spawner, a `try_send`/`try_recv` caller). May not park, allocate
+    /// or take a runtime lock.
     fn shade_range(&self, lo: usize, hi: usize);
     /// Whether P `p` should run a mark worker now, and in which mode (reference §4.3):
     /// `idle` is false at the top of a scheduling pass (dedicated and fractional workers) and

@@ -85,6 +85,7 @@ mod m;
 mod os;
 mod p;
 mod preempt;
+pub mod registry;
 mod runq;
 mod runtime;
 pub mod scan;

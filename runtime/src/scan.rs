@@ -78,6 +78,12 @@ pub fn for_each_unjoined_result(w: &crate::WorldStopped, mut f: impl FnMut(usize
     }
 }
 
+/// Every live channel's buffered values as address ranges to scan conservatively, each while
+/// its channel's lock is held (`gsync/chan/buffers.rs` step 2); `chan_buffers_registered`
+/// counts the channels. For the collector's root job: any thread; `f` must not park,
+/// allocate or use a channel.
+pub use crate::gsync::chan::buffers::{for_each_buffer as for_each_chan_buffer, registered as chan_buffers_registered};
+
 /// The current goroutine's record, or `None` off a goroutine.
 pub fn current_goroutine() -> Option<Goroutine> {
     crate::sched::park::current().map(|(_, g)| Goroutine(g))

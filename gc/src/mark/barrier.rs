@@ -23,7 +23,11 @@
 //! Root mutation points, every one of which shades (`shade` / `shade_range` / `shade_traced`):
 //! - `GcCell::set`, `raw::write_ptr`, `raw::write_barrier` (VM-managed scanned memory): `write`.
 //! - `Gc::new`, `GcArray::from_fn`: the initial values of a fresh (black) object (`shade_traced`).
-//! - `Root::new` (new value), `Root` drop (old value).
+//! - `Root::new` (new value), `Root` drop (old value); `Rooted` and `RootedVec`: creation
+//!   (new values), every store and removal (old and new), drop (old), all with `shade_root`
+//!   (`object/rooted.rs`, ARCHITECTURE decision 49).
+//! - channel buffers: every value moved under a channel's lock (`hooks::Collector::shade_range`,
+//!   `runtime/src/gsync/chan/buffers.rs` step 3).
 //! - a goroutine's spawn packet and its finished result (`hooks::Collector::shade_range`).
 //! - `specials::add` while marking: the record's data (a cleanup's function and argument, a
 //!   weak handle's cell), invariant 25; a weak upgrade's referent (invariant 24).
@@ -222,6 +226,19 @@ pub(crate) fn shade_traced(f: impl FnOnce(&mut Tracer<'_>)) {
     let c = collector();
     if c.phase.marking() {
         traced(c, Pinned::new().map(|pin| (pin, false)), f);
+    }
+}
+
+/// `shade_traced` from any thread: off a P (a plain thread, a `blocking(..)` call) onto the
+/// orphan worker instead of refusing. For root memory, whose handles live anywhere (`Rooted`,
+/// `RootedVec`). `f` must not allocate from the heap.
+pub(crate) fn shade_root(f: impl FnOnce(&mut Tracer<'_>)) {
+    let c = collector();
+    if c.phase.marking() {
+        match Pinned::new() {
+            Ok(pin) => c.marker.perp().with(&pin, |s| f(&mut Tracer { w: &mut s.w })),
+            Err(_) => c.marker.with_orphan(|w| f(&mut Tracer { w })),
+        }
     }
 }
 

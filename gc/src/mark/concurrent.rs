@@ -7,7 +7,7 @@
 //!    that existed at the stop is in it: records are never removed).
 //! 2. Concurrent mark (`help`): the background worker goroutine, the goroutine in
 //!    `collect()` and assisting allocators take root jobs — one per goroutine stack, then the
-//!    root handles and the specials — and drain, on their P's `PState`, a bounded chunk at a
+//!    root handles (`Root`, `Rooted`, `RootedVec`), the specials and the channel buffers — and drain, on their P's `PState`, a bounded chunk at a
 //!    time. A stack is scanned once per cycle by whoever wins `Goroutine::claim_scan`: a
 //!    marker holding the scan bit of a parked, runnable or blocking goroutine, or the
 //!    goroutine itself at its next safepoint when it was running (it was asked to,
@@ -30,8 +30,8 @@ use crate::sync::Mutex;
 use std::collections::VecDeque;
 use tricolor_runtime::scan::{Goroutine, Suspend};
 
-/// Root jobs after the stacks: root handles, specials.
-const OTHER_ROOTS: usize = 2;
+/// Root jobs after the stacks: root handles, specials, channel buffers.
+const OTHER_ROOTS: usize = 3;
 
 /// The least scan work an assist does (Go's `gcOverAssistWork`); see `Conc::assist`.
 const OVER_ASSIST: usize = 64 << 10;
@@ -285,7 +285,8 @@ impl Conc {
             let mut t = Tracer { w: &mut s.w };
             match j {
                 0 => c.roots.trace_handles(&mut t),
-                _ => crate::specials::trace_all(&mut t),
+                1 => crate::specials::trace_all(&mut t),
+                _ => c.roots.trace_channels(&mut t),
             }
             self.resolved();
             return true;

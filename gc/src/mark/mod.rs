@@ -44,6 +44,8 @@ enum RootJob {
     Handles,
     Scanners,
     Specials,
+    /// Channel buffers (`runtime/src/gsync/chan/buffers.rs`).
+    Channels,
 }
 
 /// One P's marking state: its write-barrier buffer and its mark work.
@@ -233,6 +235,7 @@ fn root_jobs() -> Vec<RootJob> {
     jobs.push(RootJob::Handles);
     jobs.push(RootJob::Scanners);
     jobs.push(RootJob::Specials);
+    jobs.push(RootJob::Channels);
     jobs
 }
 
@@ -252,6 +255,7 @@ fn scan_root(c: &'static crate::collector::Collector, wk: &mut Worker, job: &Roo
         RootJob::Handles => c.roots.trace_handles(&mut Tracer { w: wk }),
         RootJob::Scanners => c.roots.trace_scanners(&mut Tracer { w: wk }),
         RootJob::Specials => crate::specials::trace_all(&mut Tracer { w: wk }),
+        RootJob::Channels => c.roots.trace_channels(&mut Tracer { w: wk }),
     }
 }
 

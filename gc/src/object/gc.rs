@@ -1,11 +1,12 @@
 //! `Gc<T>`: a pointer to a collected object. `Copy`, derefs to `&T`, as cheap as a reference.
 //!
 //! A `Gc` keeps its object alive while it is reachable from a root: a goroutine's stack or
-//! saved registers (scanned conservatively), a `Root`, a VM root scanner, or another reachable
-//! object's traced fields. A `Gc` held only in memory the collector does not see — a Rust
-//! `Vec`, a `Box`, a channel buffer, a thread-local, an OS thread's stack — is not a root: wrap
-//! it in a `Root` (or use `GcArray`). With `TRICOLOR_DEBUG=poisonfree=1`, debug builds catch
-//! the mistake when such a pointer is dereferenced after its object was freed.
+//! saved registers (scanned conservatively), a `Root`, `Rooted` or `RootedVec`, a live
+//! channel's buffer (`tricolor_runtime::gsync::chan`), a VM root scanner, or another reachable
+//! object's traced fields. A `Gc` held only in other memory the collector does not see — a Rust
+//! `Vec`, a `Box`, a thread-local, an OS thread's stack — is not a root: wrap it in a `Root`
+//! (or keep it in a `RootedVec` or a `GcArray`). With `TRICOLOR_DEBUG=poisonfree=1`, debug
+//! builds catch the mistake when such a pointer is dereferenced after its object was freed.
 //!
 //! Types with drop glue cannot be allocated: the collector never runs destructors (DESIGN
 //! decision 3). Attach owned resources with a cleanup (`tricolor-cleanup`).

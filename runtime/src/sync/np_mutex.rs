@@ -33,6 +33,14 @@ impl<T: ?Sized> NpMutex<T> {
         let np = crate::preempt::NoPreempt::new();
         NpGuard { guard: self.0.lock(), _np: np }
     }
+
+    /// Takes the lock inside the caller's no-preempt section `_np` (saves raising another);
+    /// the caller releases the guard before `_np` ends (the borrow checker does not see it:
+    /// keep the guard inside the function that holds `_np`).
+    #[inline]
+    pub(crate) fn lock_in(&self, _np: &crate::preempt::NoPreempt) -> parking_lot::MutexGuard<'_, T> {
+        self.0.lock()
+    }
 }
 
 impl<T: Default> Default for NpMutex<T> {

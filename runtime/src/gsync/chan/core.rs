@@ -75,6 +75,27 @@ struct State<T> {
 pub(super) struct Chan<T> {
     cap: usize,
     state: RtMutex<State<T>>,
+    /// The buffer's registration as a root (`buffers.rs` step 1), set once after the channel
+    /// is at its final address.
+    root: std::sync::OnceLock<crate::registry::Ticket>,
+}
+
+/// `buffers.rs` step 3: shades `v` (scanned conservatively) if the collector is marking. Call
+/// under the channel lock, at the move.
+#[inline]
+fn shade<T>(v: &T) {
+    if super::buffers::scanned::<T>() {
+        let lo = v as *const T as usize;
+        crate::hooks::shade_range(lo, lo + std::mem::size_of::<T>());
+    }
+}
+
+impl<T> Drop for Chan<T> {
+    fn drop(&mut self) {
+        if let Some(&t) = self.root.get() {
+            super::buffers::unregister(t);
+        }
+    }
 }
 
 impl<T> Chan<T> {
@@ -89,7 +110,26 @@ impl<T> Chan<T> {
                 senders: 1,
                 receivers: 1,
             }),
+            root: std::sync::OnceLock::new(),
         }
+    }
+
+    /// `buffers.rs` step 1, for a channel at its final address (inside its `Arc`).
+    pub(super) fn register_root(&self) {
+        if super::buffers::scanned::<T>() && self.cap > 0 {
+            let t = super::buffers::register(self);
+            if self.root.set(t).is_err() {
+                crate::throw!("runtime: channel buffer registered twice");
+            }
+        }
+    }
+
+    /// `buffers.rs` step 2: `f` with the buffered values (two slices of the ring), under the
+    /// lock.
+    pub(super) fn with_buffer(&self, f: impl FnOnce(&[T], &[T])) {
+        let st = self.state.lock();
+        let (a, b) = st.buf.as_slices();
+        f(a, b);
     }
 
     pub(super) fn len(&self) -> usize {
@@ -102,6 +142,8 @@ impl<T> Chan<T> {
         if st.closed {
             return Err((v, st, true));
         }
+        // Into the buffer or a receiver's waiter (or, if full, back to our own stack).
+        shade(&v);
         if let Some(w) = st.recvq.pop_front() {
             // SAFETY: popped under the lock, which we hold.
             let g = unsafe { w.complete(Outcome::Done, Some(v)) };
@@ -150,10 +192,14 @@ impl<T> Chan<T> {
     fn recv_now(&self) -> Result<T, (RtGuard<'_, State<T>>, bool)> {
         let mut st = self.state.lock();
         if let Some(v) = st.buf.pop_front() {
+            // Out of the buffer, onto our stack.
+            shade(&v);
             // Refill the slot from a parked sender, keeping FIFO order.
             if let Some(w) = st.sendq.pop_front() {
                 // SAFETY: popped under the lock, which we hold.
                 let moved = unsafe { w.take() };
+                // From the sender's stack into the buffer.
+                shade(&moved);
                 st.buf.push_back(moved);
                 // SAFETY: as above.
                 let g = unsafe { w.complete(Outcome::Done, None) };
@@ -166,6 +212,8 @@ impl<T> Chan<T> {
             // Rendezvous: take straight from the sender.
             // SAFETY: popped under the lock, which we hold.
             let v = unsafe { w.take() };
+            // From the sender's stack onto ours.
+            shade(&v);
             // SAFETY: as above.
             let g = unsafe { w.complete(Outcome::Done, None) };
             drop(st);

@@ -8,8 +8,15 @@
 //! - `send`/`recv` park the goroutine (they must run on one); `try_send`/`try_recv` never wait
 //!   and work from any thread, which is what `select`-style polling loops are built from.
 //!
-//! The machinery (buffer, wait queues, hand-off) is in `core.rs`.
+//! - Values that can hold a heap pointer (a word wide and word aligned) stay alive while they
+//!   wait in a buffer: the collector scans live channels' buffers as roots, conservatively,
+//!   and shades what moves in and out while it marks (`buffers.rs`). No `Root` is needed to
+//!   send a `Gc`.
+//!
+//! The machinery (buffer, wait queues, hand-off) is in `core.rs`; the buffers as roots in
+//! `buffers.rs`.
 
+pub(crate) mod buffers;
 mod core;
 
 use self::core::Chan;
@@ -39,6 +46,7 @@ pub struct Receiver<T> {
 /// ```
 pub fn bounded<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
     let chan = Arc::new(Chan::new(cap));
+    chan.register_root();
     (Sender { chan: chan.clone() }, Receiver { chan })
 }
 
