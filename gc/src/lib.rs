@@ -18,7 +18,8 @@
 //! # A collection (`collector.rs`, `mark/`, `sweep/`)
 //! Stop the world; flush the per-P caches; mark in parallel on every P from the roots — each
 //! goroutine's stack and saved registers scanned conservatively (DESIGN decision 1), root
-//! handles, VM scanners, specials — using per-P work buffers and global lock-free lists;
+//! handles (`Root`, `Rooted`, `RootedVec`), channel buffers (conservatively), VM scanners,
+//! specials — using per-P work buffers and global lock-free lists;
 //! optionally verify with checkmark; flip the sweep generation; restart. Sweeping is lazy (by
 //! allocation and a background goroutine) under the sweepgen ownership protocol.
 //!

@@ -398,3 +398,114 @@ fn rooted_vec_misuse_panics_naming_the_call() {
         assert_eq!(v.len(), 1);
     });
 }
+
+/// Recurses `depth` frames of 512 bytes each, then parks until `gate` closes: a deep stack
+/// for the markers to scan.
+#[inline(never)]
+fn deep_park(depth: u32, gate: &chan::Receiver<()>) -> u64 {
+    let pad = std::hint::black_box([depth as u64; 64]);
+    if depth == 0 {
+        let _ = gate.recv();
+        return pad[0];
+    }
+    deep_park(depth - 1, gate) + pad[1]
+}
+
+/// Takes eight values with `take` once marking has begun and this goroutine has passed
+/// safepoints (where a marker's request to scan its stack is honoured), holds them on its
+/// stack through the end of the cycle and a whole next one, then checks them.
+#[inline(never)]
+fn late_taker(take: impl FnOnce() -> [Gc<Obj>; 8], started: chan::Receiver<u64>) {
+    let n0 = started.recv().expect("test gone");
+    for _ in 0..200 {
+        tricolor_runtime::safepoint();
+        tricolor_runtime::yield_now();
+    }
+    let held = take();
+    while tricolor_gc::stats().num_gc <= n0 {
+        tricolor_runtime::yield_now();
+    }
+    collect();
+    for (i, o) in held.iter().enumerate() {
+        assert!(raw::object_info(o.addr()).is_some(), "value {i} ({:#x}) was freed: lost between a root and a scanned stack", o.addr());
+        check(*o);
+    }
+}
+
+/// Runs `taker` (made first, so its stack job comes before the others') beside a thousand
+/// goroutines parked on deep stacks (whose stack jobs come before the other root jobs: the
+/// handles and the channel buffers), starts a cycle and tells `taker` once it marks.
+fn behind_deep_stacks(taker: impl FnOnce(chan::Receiver<u64>) + Send + 'static, before: impl FnOnce() + Send) {
+    block_on(|| {
+        let (start_tx, start_rx) = chan::bounded::<u64>(1);
+        let taker = go(move || taker(start_rx));
+        let (gate_tx, gate_rx) = chan::bounded::<()>(0);
+        let parked: Vec<_> = (0..1000)
+            .map(|_| {
+                let g = gate_rx.clone();
+                go(move || deep_park(48, &g))
+            })
+            .collect();
+        before();
+        // A cycle we see marking (a small heap's cycle may run to its end between two looks:
+        // then another).
+        let (n0, cycle) = loop {
+            let n0 = tricolor_gc::stats().num_gc;
+            let cycle = go(collect);
+            while !tricolor_gc::internals::marking() && !cycle.is_finished() {
+                tricolor_runtime::yield_now();
+            }
+            if tricolor_gc::internals::marking() {
+                break (n0, cycle);
+            }
+            cycle.join().expect("collect panicked");
+        };
+        start_tx.send(n0).expect("taker gone");
+        taker.join().expect("taker panicked");
+        cycle.join().expect("collect panicked");
+        drop(gate_tx);
+        for p in parked {
+            p.join().expect("parked goroutine panicked");
+        }
+    })
+}
+
+/// A value received while marking, after the receiver's stack was scanned and before the
+/// buffers' root job runs, is only on that black stack: the receive must shade it
+/// (`buffers.rs` step 3; without it 6 of 8 runs lost a value).
+#[test]
+fn a_value_received_while_marking_onto_a_scanned_stack_stays_alive() {
+    debug_modes(MODES);
+    let _h = heap_lock();
+    let (tx, rx) = chan::bounded::<Gc<Obj>>(8);
+    let take = move || std::array::from_fn(|_| rx.recv().expect("value missing"));
+    behind_deep_stacks(
+        move |started| late_taker(take, started),
+        || {
+            go(move || fill(tx, 8, 1 << 42)).join().expect("filler panicked");
+        },
+    );
+}
+
+/// Fills `v` with eight fresh objects, from a goroutine of its own.
+#[inline(never)]
+fn fill_rooted(mut v: RootedVec<Gc<Obj>>) -> RootedVec<Gc<Obj>> {
+    for i in 0..8 {
+        v.push(obj((1 << 43) + i * 2));
+    }
+    v
+}
+
+/// The same for a value popped from a `RootedVec` (`rooted.rs` step 3, the deletion half;
+/// without it 5 of 5 runs lost a value).
+#[test]
+fn a_value_popped_while_marking_onto_a_scanned_stack_stays_alive() {
+    debug_modes(MODES);
+    let _h = heap_lock();
+    let v = block_on(|| go(|| fill_rooted(RootedVec::new())).join().expect("filler panicked"));
+    let take = move || {
+        let mut v = v;
+        std::array::from_fn(|_| v.pop().expect("value missing"))
+    };
+    behind_deep_stacks(move |started| late_taker(take, started), || {});
+}
