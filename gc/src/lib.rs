@@ -16,16 +16,16 @@
 //! and use `raw`. Types with drop glue are refused at compile time (DESIGN decision 3).
 //!
 //! # A collection (`collector.rs`, `mark/`, `sweep/`)
-//! Stop the world; flush the per-P caches; mark in parallel on every P from the roots — each
-//! goroutine's stack and saved registers scanned conservatively (DESIGN decision 1), root
-//! handles (`Root`, `Rooted`, `RootedVec`), channel buffers (conservatively), VM scanners,
-//! specials — using per-P work buffers and global lock-free lists;
-//! optionally verify with checkmark; flip the sweep generation; restart. Sweeping is lazy (by
-//! allocation and a background goroutine) under the sweepgen ownership protocol.
-//!
-//! Marking is stop-the-world in this release. What stays when it becomes concurrent: the user
-//! API, `GcCell::set`'s barrier entry point, the per-P caches and work buffers, the root jobs,
-//! the termination protocol (reference §2.3), allocate-black hooks in `Heap::alloc`.
+//! Stop #1 (sweep termination: finish the last cycle's sweep, flush the per-P caches, turn the
+//! write barrier on); restart the world and mark concurrently — mark workers and assists on
+//! every P, from the roots: each goroutine's stack and saved registers scanned conservatively
+//! (DESIGN decision 1) by a marker or by the goroutine itself at a safepoint, root handles
+//! (`Root`, `Rooted`, `RootedVec`), channel buffers (conservatively), VM scanners, specials —
+//! using per-P work buffers and global lock-free lists, while the hybrid barrier shades what
+//! mutators change (`mark/barrier.rs`); stop #2 (mark termination, optionally checkmark: a
+//! re-mark from scratch), flip the sweep generation, restart. Sweeping is lazy (by allocation
+//! and a background goroutine) under the sweepgen ownership protocol.
+//! `TRICOLOR_DEBUG=gcstoptheworld=1` runs the whole cycle inside one stop instead.
 //!
 //! # Invariants kept (numbers from `shared/reference/go-runtime-notes.md`)
 //! 10 (span state published last, read first), 11 (sweepgen CAS ownership), 12 (nothing
