@@ -18,6 +18,8 @@
 # Environment: PROCS, WORKLOADS, REPEAT, OUT, RUN_TIMEOUT as the flags; GO (a go binary to
 # reuse); CARGO; CC (for the bdwgc peers); TRICOLOR_PEERS_CACHE (default benches/peers/.cache).
 #
+# W10 (the Lox VM against clox) has its own script, benches/w10.sh: its peer is clox.
+#
 # Adding a workload: "<id>:<id>_<name>" in WORKLOADS_KNOWN below, then any of: a binary
 # benches/src/bin/<id>.rs (Tricolor), a Go program benches/peers/go/<id>_<name>/, a C program
 # benches/peers/bdwgc/<id>_<name>.c; each prints a `procs <n>` line and the same
