@@ -1,0 +1,631 @@
+//! The interpreter: clox's `vm.c`. The value stack and the call frames are arrays in the
+//! running goroutine's own stack frame (`run`), so they are roots the way any goroutine's
+//! locals are: scanned (conservatively, NaN-boxed words decoded through the registered
+//! tagging) when the collector scans the stack, with no barrier on pushes and pops — Go's
+//! rule that stack writes need no barrier. The one place another object points into that
+//! stack, an open upvalue, stores through `raw::write_barrier` (a closure running on another
+//! goroutine may write a variable still open on this one).
+
+use crate::chunk::Op;
+use crate::object::*;
+use crate::table::Table;
+use crate::value::{Value, FALSE, NIL, TRUE};
+use std::io::Write;
+use std::sync::atomic::Ordering;
+use tricolor_gc::Gc;
+
+pub const FRAMES_MAX: usize = 64;
+pub const STACK_MAX: usize = FRAMES_MAX * 256;
+
+#[derive(Clone, Copy)]
+struct Frame {
+    closure: *const Closure,
+    ip: *const u8,
+    slots: *mut Value,
+}
+
+const NO_FRAME: Frame = Frame { closure: std::ptr::null(), ip: std::ptr::null(), slots: std::ptr::null_mut() };
+
+/// What every VM of the process shares: the globals and the `init` string.
+#[derive(Clone, Copy)]
+pub struct Shared {
+    pub globals: Gc<Table>,
+    pub init: Value,
+}
+
+impl Shared {
+    pub fn new() -> Shared {
+        let globals = alloc(Table::new());
+        let init = intern("init");
+        let clock = intern("clock");
+        let native = new_native(NativeFn::Clock);
+        globals.set(clock, native);
+        Shared { globals, init }
+    }
+}
+
+pub struct Vm<'a> {
+    stack_base: *mut Value,
+    stack_end: *mut Value,
+    frames: &'a mut [Frame; FRAMES_MAX],
+    frame_count: usize,
+    sp: *mut Value,
+    open_upvalues: Option<Gc<Upvalue>>,
+    shared: Shared,
+    out: std::io::BufWriter<std::io::Stdout>,
+    line: String,
+}
+
+/// A runtime error: already reported on stderr.
+#[derive(Debug)]
+pub struct RuntimeError;
+
+/// Runs the compiled script `f` on this goroutine.
+pub fn interpret(shared: Shared, f: Value) -> Result<(), RuntimeError> {
+    let mut stack = [NIL; STACK_MAX];
+    let mut frames = [NO_FRAME; FRAMES_MAX];
+    let mut vm = Vm::new(&mut stack, &mut frames, shared);
+    let r = vm.run_script(f);
+    vm.flush();
+    r
+}
+
+macro_rules! err {
+    ($vm:expr, $ip:expr, $($fmt:tt)*) => {{
+        $vm.frames[$vm.frame_count - 1].ip = $ip;
+        return Err($vm.runtime_error(format!($($fmt)*)));
+    }};
+}
+
+impl<'a> Vm<'a> {
+    fn new(stack: &'a mut [Value; STACK_MAX], frames: &'a mut [Frame; FRAMES_MAX], shared: Shared) -> Vm<'a> {
+        let sp = stack.as_mut_ptr();
+        // SAFETY: one past the end of the array.
+        let stack_end = unsafe { sp.add(STACK_MAX) };
+        Vm {
+            stack_base: sp,
+            stack_end,
+            frames,
+            frame_count: 0,
+            sp,
+            open_upvalues: None,
+            shared,
+            out: std::io::BufWriter::new(std::io::stdout()),
+            line: String::new(),
+        }
+    }
+
+    fn flush(&mut self) {
+        let _ = self.out.flush();
+    }
+
+    fn run_script(&mut self, f: Value) -> Result<(), RuntimeError> {
+        self.push(f);
+        // SAFETY: `compile` returns a function value.
+        let function = unsafe { as_obj::<Function>(f) };
+        let closure = new_closure(function, &[]);
+        self.pop();
+        self.push(closure);
+        // SAFETY: `new_closure` returns a closure value; it stays in stack slot 0.
+        let c = unsafe { as_obj::<Closure>(closure) };
+        self.call(c, 0).map_err(|msg| self.runtime_error(msg))?;
+        let r = self.run();
+        if r.is_err() {
+            // Nothing may point into a stack that is going away.
+            self.close_upvalues(self.stack_base);
+        }
+        r
+    }
+
+    #[inline(always)]
+    fn push(&mut self, v: Value) {
+        debug_assert!(self.sp < self.stack_end);
+        // SAFETY: below `stack_end`: the pushes outside `run` are at the script's start and
+        // a native's result after popping its arguments; `run`'s `push!` checks.
+        unsafe {
+            *self.sp = v;
+            self.sp = self.sp.add(1);
+        }
+    }
+
+    #[inline(always)]
+    fn pop(&mut self) -> Value {
+        // SAFETY: the compiler emits balanced code: a pop never goes below the frame's base.
+        unsafe {
+            self.sp = self.sp.sub(1);
+            *self.sp
+        }
+    }
+
+    #[inline(always)]
+    fn peek(&self, n: usize) -> Value {
+        // SAFETY: as `pop`: the code only peeks at values it pushed.
+        unsafe { *self.sp.sub(n + 1) }
+    }
+
+    #[inline(always)]
+    fn set_peek(&mut self, n: usize, v: Value) {
+        // SAFETY: as `peek`.
+        unsafe { *self.sp.sub(n + 1) = v }
+    }
+
+    fn runtime_error(&mut self, msg: String) -> RuntimeError {
+        self.flush();
+        let mut s = msg;
+        s.push('\n');
+        for i in (0..self.frame_count).rev() {
+            let fr = self.frames[i];
+            // SAFETY: every live frame's closure is in its slot 0.
+            let function = unsafe { &*fr.closure }.function;
+            let at = fr.ip as usize - function.code.as_ptr() as usize - 1;
+            let line = function.lines[at.min(function.lines.len() - 1)];
+            if function.name.is_nil() {
+                s.push_str(&format!("[line {line}] in script\n"));
+            } else {
+                // SAFETY: a function's name is nil or a string.
+                s.push_str(&format!("[line {line}] in {}()\n", unsafe { as_str(function.name) }));
+            }
+        }
+        eprint!("{s}");
+        RuntimeError
+    }
+
+    /// Pushes a frame for `closure` called with `argc` arguments (on the stack).
+    fn call(&mut self, closure: Gc<Closure>, argc: usize) -> Result<(), String> {
+        let arity = closure.function.arity as usize;
+        if argc != arity {
+            return Err(format!("Expected {arity} arguments but got {argc}."));
+        }
+        if self.frame_count == FRAMES_MAX {
+            return Err("Stack overflow.".to_string());
+        }
+        // SAFETY: the callee and its arguments are on the stack.
+        let slots = unsafe { self.sp.sub(argc + 1) };
+        self.frames[self.frame_count] = Frame { closure: closure.as_ptr(), ip: closure.function.code.as_ptr(), slots };
+        self.frame_count += 1;
+        Ok(())
+    }
+
+    fn call_value(&mut self, callee: Value, argc: usize) -> Result<(), String> {
+        match callee.kind() {
+            // SAFETY (every arm): the kind byte names the object's type.
+            Some(Kind::BoundMethod) => {
+                let b = unsafe { as_obj::<BoundMethod>(callee) };
+                self.set_peek(argc, b.receiver);
+                self.call(b.method, argc)
+            }
+            Some(Kind::Class) => {
+                let class = unsafe { as_obj::<Class>(callee) };
+                let inst = new_instance(class);
+                self.set_peek(argc, inst);
+                if let Some(init) = class.methods.get(self.shared.init) {
+                    self.call(unsafe { as_obj::<Closure>(init) }, argc)
+                } else if argc != 0 {
+                    Err(format!("Expected 0 arguments but got {argc}."))
+                } else {
+                    Ok(())
+                }
+            }
+            Some(Kind::Closure) => self.call(unsafe { as_obj::<Closure>(callee) }, argc),
+            Some(Kind::Native) => {
+                let n = unsafe { as_obj::<Native>(callee) };
+                let r = self.call_native(n.f, argc)?;
+                // SAFETY: the callee and its arguments are on the stack.
+                self.sp = unsafe { self.sp.sub(argc + 1) };
+                self.push(r);
+                Ok(())
+            }
+            _ => Err("Can only call functions and classes.".to_string()),
+        }
+    }
+
+    fn call_native(&mut self, f: NativeFn, _argc: usize) -> Result<Value, String> {
+        match f {
+            NativeFn::Clock => Ok(Value::num(crate::start_time().elapsed().as_secs_f64())),
+        }
+    }
+
+    fn invoke_from_class(&mut self, class: Gc<Class>, name: Value, argc: usize) -> Result<(), String> {
+        match class.methods.get(name) {
+            // SAFETY: methods are closures.
+            Some(m) => self.call(unsafe { as_obj::<Closure>(m) }, argc),
+            // SAFETY: property names are strings.
+            None => Err(format!("Undefined property '{}'.", unsafe { as_str(name) })),
+        }
+    }
+
+    fn invoke(&mut self, name: Value, argc: usize) -> Result<(), String> {
+        let receiver = self.peek(argc);
+        if !receiver.is(Kind::Instance) {
+            return Err("Only instances have methods.".to_string());
+        }
+        // SAFETY: checked just above.
+        let inst = unsafe { as_obj::<Instance>(receiver) };
+        if let Some(v) = inst.fields.get(name) {
+            self.set_peek(argc, v);
+            return self.call_value(v, argc);
+        }
+        self.invoke_from_class(inst.class, name, argc)
+    }
+
+    fn bind_method(&mut self, class: Gc<Class>, name: Value) -> Result<(), String> {
+        let Some(m) = class.methods.get(name) else {
+            // SAFETY: property names are strings.
+            return Err(format!("Undefined property '{}'.", unsafe { as_str(name) }));
+        };
+        // SAFETY: methods are closures.
+        let bound = new_bound_method(self.peek(0), unsafe { as_obj::<Closure>(m) });
+        self.set_peek(0, bound);
+        Ok(())
+    }
+
+    fn capture_upvalue(&mut self, slot: *mut Value) -> Gc<Upvalue> {
+        let mut prev: Option<Gc<Upvalue>> = None;
+        let mut up = self.open_upvalues;
+        while let Some(u) = up {
+            let at = u.open.load(Ordering::Relaxed);
+            if at <= slot as usize {
+                if at == slot as usize {
+                    return u;
+                }
+                break;
+            }
+            prev = Some(u);
+            up = u.next.get();
+        }
+        let created = new_upvalue(slot, up);
+        match prev {
+            None => self.open_upvalues = Some(created),
+            Some(p) => p.next.set(Some(created)),
+        }
+        created
+    }
+
+    fn close_upvalues(&mut self, last: *mut Value) {
+        while let Some(u) = self.open_upvalues {
+            let at = u.open.load(Ordering::Relaxed);
+            if at < last as usize {
+                break;
+            }
+            // SAFETY: an open upvalue's slot is on this VM's stack, below `sp`.
+            u.closed.set(unsafe { *(at as *const Value) });
+            u.open.store(0, Ordering::Relaxed);
+            self.open_upvalues = u.next.get();
+            u.next.set(None);
+        }
+    }
+
+    fn set_upvalue(u: Gc<Upvalue>, v: Value) {
+        let p = u.open.load(Ordering::Relaxed);
+        if p == 0 {
+            u.closed.set(v);
+            return;
+        }
+        let slot = p as *mut Value;
+        // The slot may be on another goroutine's stack, already scanned: shade both words,
+        // and keep a stop from falling between the barrier and the store.
+        let _np = tricolor_runtime::NoPreempt::new();
+        // SAFETY: see `Upvalue::get`: the slot is live while the upvalue is open.
+        let old = unsafe { *slot };
+        tricolor_gc::raw::write_barrier(if old.is_obj() { old.addr() } else { 0 }, if v.is_obj() { v.addr() } else { 0 });
+        // SAFETY: as above.
+        unsafe { *slot = v };
+    }
+
+    fn print(&mut self, v: Value) {
+        self.line.clear();
+        print_value(v, &mut self.line);
+        self.line.push('\n');
+        let _ = self.out.write_all(self.line.as_bytes());
+    }
+
+    fn concatenate(&mut self) {
+        let (b, a) = (self.peek(0), self.peek(1));
+        // SAFETY: both are strings (checked by the caller) and on the stack.
+        let (sa, sb) = unsafe { (as_str(a), as_str(b)) };
+        let mut s = String::with_capacity(sa.len() + sb.len());
+        s.push_str(sa);
+        s.push_str(sb);
+        let v = intern(&s);
+        self.pop();
+        self.set_peek(0, v);
+    }
+
+    fn run(&mut self) -> Result<(), RuntimeError> {
+        let mut fr = self.frames[self.frame_count - 1];
+        let mut ip = fr.ip;
+        // SAFETY: the frame's closure is in its slot 0.
+        let mut consts = unsafe { &*fr.closure }.function.constants.as_ptr();
+        macro_rules! byte {
+            () => {{
+                // SAFETY: `ip` stays inside the function's code: the compiler ends every
+                // function with a return, and jumps land on instructions.
+                let b = unsafe { *ip };
+                ip = unsafe { ip.add(1) };
+                b
+            }};
+        }
+        macro_rules! short {
+            () => {{
+                let hi = byte!() as usize;
+                (hi << 8) | byte!() as usize
+            }};
+        }
+        macro_rules! constant {
+            () => {{
+                let i = byte!() as usize;
+                // SAFETY: the compiler emits only indices of the chunk's constants.
+                unsafe { *consts.add(i) }
+            }};
+        }
+        macro_rules! reload {
+            () => {{
+                fr = self.frames[self.frame_count - 1];
+                ip = fr.ip;
+                // SAFETY: as above.
+                consts = unsafe { &*fr.closure }.function.constants.as_ptr();
+            }};
+        }
+        macro_rules! save {
+            () => {
+                self.frames[self.frame_count - 1].ip = ip;
+            };
+        }
+        macro_rules! try_call {
+            ($e:expr) => {{
+                save!();
+                if let Err(msg) = $e {
+                    return Err(self.runtime_error(msg));
+                }
+                reload!();
+            }};
+        }
+        macro_rules! push {
+            ($v:expr) => {{
+                let v = $v;
+                if self.sp == self.stack_end {
+                    err!(self, ip, "Stack overflow.");
+                }
+                self.push(v);
+            }};
+        }
+        macro_rules! num_op {
+            ($op:tt, $wrap:expr) => {{
+                let (b, a) = (self.peek(0), self.peek(1));
+                if !a.is_number() || !b.is_number() {
+                    err!(self, ip, "Operands must be numbers.");
+                }
+                self.pop();
+                self.set_peek(0, $wrap(a.as_number() $op b.as_number()));
+            }};
+        }
+        loop {
+            let op = byte!();
+            // SAFETY: every opcode byte was written from an `Op` by the compiler.
+            match unsafe { Op::from_byte(op) } {
+                Op::Constant => {
+                    let v = constant!();
+                    push!(v);
+                }
+                Op::Nil => push!(NIL),
+                Op::True => push!(TRUE),
+                Op::False => push!(FALSE),
+                Op::Pop => {
+                    self.pop();
+                }
+                Op::GetLocal => {
+                    let i = byte!() as usize;
+                    // SAFETY: the compiler resolves locals to slots of the current frame.
+                    let v = unsafe { *fr.slots.add(i) };
+                    push!(v);
+                }
+                Op::SetLocal => {
+                    let i = byte!() as usize;
+                    // SAFETY: as above.
+                    unsafe { *fr.slots.add(i) = self.peek(0) };
+                }
+                Op::GetGlobal => {
+                    let name = constant!();
+                    match self.shared.globals.get(name) {
+                        Some(v) => push!(v),
+                        // SAFETY: global names are strings.
+                        None => err!(self, ip, "Undefined variable '{}'.", unsafe { as_str(name) }),
+                    }
+                }
+                Op::DefineGlobal => {
+                    let name = constant!();
+                    self.shared.globals.set(name, self.peek(0));
+                    self.pop();
+                }
+                Op::SetGlobal => {
+                    let name = constant!();
+                    if self.shared.globals.get(name).is_none() {
+                        // SAFETY: global names are strings.
+                        err!(self, ip, "Undefined variable '{}'.", unsafe { as_str(name) });
+                    }
+                    self.shared.globals.set(name, self.peek(0));
+                }
+                Op::GetUpvalue => {
+                    let i = byte!() as usize;
+                    // SAFETY: the frame's closure is alive (slot 0); the compiler emits
+                    // indices below its upvalue count.
+                    let v = unsafe { (&*fr.closure).upvalues.get_unchecked(i) }.get();
+                    push!(v);
+                }
+                Op::SetUpvalue => {
+                    let i = byte!() as usize;
+                    // SAFETY: as above.
+                    let u = *unsafe { (&*fr.closure).upvalues.get_unchecked(i) };
+                    Self::set_upvalue(u, self.peek(0));
+                }
+                Op::GetProperty => {
+                    let receiver = self.peek(0);
+                    if !receiver.is(Kind::Instance) {
+                        err!(self, ip, "Only instances have properties.");
+                    }
+                    // SAFETY: checked just above.
+                    let inst = unsafe { as_obj::<Instance>(receiver) };
+                    let name = constant!();
+                    if let Some(v) = inst.fields.get(name) {
+                        self.set_peek(0, v);
+                    } else {
+                        try_call!(self.bind_method(inst.class, name));
+                    }
+                }
+                Op::SetProperty => {
+                    let target = self.peek(1);
+                    if !target.is(Kind::Instance) {
+                        err!(self, ip, "Only instances have fields.");
+                    }
+                    // SAFETY: checked just above.
+                    let inst = unsafe { as_obj::<Instance>(target) };
+                    let name = constant!();
+                    save!();
+                    inst.fields.set(name, self.peek(0));
+                    let v = self.pop();
+                    self.set_peek(0, v);
+                }
+                Op::GetSuper => {
+                    let name = constant!();
+                    // SAFETY: the compiler loads `super`, a class, just before.
+                    let class = unsafe { as_obj::<Class>(self.pop()) };
+                    try_call!(self.bind_method(class, name));
+                }
+                Op::Equal => {
+                    let b = self.pop();
+                    let a = self.peek(0);
+                    self.set_peek(0, Value::bool(a.equals(b)));
+                }
+                Op::Greater => num_op!(>, Value::bool),
+                Op::Less => num_op!(<, Value::bool),
+                Op::Add => {
+                    let (b, a) = (self.peek(0), self.peek(1));
+                    if a.is_number() && b.is_number() {
+                        self.pop();
+                        self.set_peek(0, Value::num(a.as_number() + b.as_number()));
+                    } else if a.is(Kind::String) && b.is(Kind::String) {
+                        save!();
+                        self.concatenate();
+                    } else {
+                        err!(self, ip, "Operands must be two numbers or two strings.");
+                    }
+                }
+                Op::Subtract => num_op!(-, Value::num),
+                Op::Multiply => num_op!(*, Value::num),
+                Op::Divide => num_op!(/, Value::num),
+                Op::Not => {
+                    let v = self.peek(0);
+                    self.set_peek(0, Value::bool(v.is_falsey()));
+                }
+                Op::Negate => {
+                    let v = self.peek(0);
+                    if !v.is_number() {
+                        err!(self, ip, "Operand must be a number.");
+                    }
+                    self.set_peek(0, Value::num(-v.as_number()));
+                }
+                Op::Print => {
+                    let v = self.pop();
+                    self.print(v);
+                }
+                Op::Jump => {
+                    let off = short!();
+                    // SAFETY: the compiler's jumps land inside the function's code.
+                    ip = unsafe { ip.add(off) };
+                }
+                Op::JumpIfFalse => {
+                    let off = short!();
+                    if self.peek(0).is_falsey() {
+                        // SAFETY: as above.
+                        ip = unsafe { ip.add(off) };
+                    }
+                }
+                Op::Loop => {
+                    let off = short!();
+                    // SAFETY: as above.
+                    ip = unsafe { ip.sub(off) };
+                    tricolor_runtime::safepoint();
+                }
+                Op::Call => {
+                    let argc = byte!() as usize;
+                    try_call!(self.call_value(self.peek(argc), argc));
+                }
+                Op::Invoke => {
+                    let name = constant!();
+                    let argc = byte!() as usize;
+                    try_call!(self.invoke(name, argc));
+                }
+                Op::SuperInvoke => {
+                    let name = constant!();
+                    let argc = byte!() as usize;
+                    // SAFETY: the compiler loads `super`, a class, just before.
+                    let class = unsafe { as_obj::<Class>(self.pop()) };
+                    try_call!(self.invoke_from_class(class, name, argc));
+                }
+                Op::Closure => {
+                    let f = constant!();
+                    // SAFETY: the compiler emits a function constant here.
+                    let function = unsafe { as_obj::<Function>(f) };
+                    let n = function.upvalue_count as usize;
+                    let mut ups: [Option<Gc<Upvalue>>; 256] = [None; 256];
+                    save!();
+                    for u in ups.iter_mut().take(n) {
+                        let is_local = byte!();
+                        let index = byte!() as usize;
+                        *u = Some(if is_local != 0 {
+                            // SAFETY: a local of the current frame.
+                            self.capture_upvalue(unsafe { fr.slots.add(index) })
+                        } else {
+                            // SAFETY: the enclosing closure has that upvalue.
+                            unsafe { *(&*fr.closure).upvalues.get_unchecked(index) }
+                        });
+                    }
+                    let c = new_closure(function, &ups[..n]);
+                    push!(c);
+                }
+                Op::CloseUpvalue => {
+                    // SAFETY: the top of the stack is the slot being closed.
+                    self.close_upvalues(unsafe { self.sp.sub(1) });
+                    self.pop();
+                }
+                Op::Return => {
+                    let result = self.pop();
+                    self.close_upvalues(fr.slots);
+                    self.frame_count -= 1;
+                    if self.frame_count == 0 {
+                        self.pop();
+                        return Ok(());
+                    }
+                    self.sp = fr.slots;
+                    self.push(result);
+                    reload!();
+                }
+                Op::Class => {
+                    let name = constant!();
+                    save!();
+                    let c = new_class(name);
+                    push!(c);
+                }
+                Op::Inherit => {
+                    let sup = self.peek(1);
+                    if !sup.is(Kind::Class) {
+                        err!(self, ip, "Superclass must be a class.");
+                    }
+                    save!();
+                    // SAFETY: checked just above; the compiler puts the new class on top.
+                    let (sup, sub) = unsafe { (as_obj::<Class>(sup), as_obj::<Class>(self.peek(0))) };
+                    sub.methods.add_all(&sup.methods);
+                    self.pop();
+                }
+                Op::Method => {
+                    let name = constant!();
+                    save!();
+                    // SAFETY: the compiler puts the class under the method's closure.
+                    let class = unsafe { as_obj::<Class>(self.peek(1)) };
+                    class.methods.set(name, self.peek(0));
+                    self.pop();
+                }
+            }
+        }
+    }
+}
