@@ -212,14 +212,42 @@ fn official_suite() {
     run_suite(&tests(), &[], &[], Some(246));
 }
 
-/// Collections before every 7th allocation (every allocation would take minutes in a debug
-/// build; 7 is prime, so the collection points move through each program's allocations).
+/// A collection before every allocation (clox's DEBUG_STRESS_GC).
 #[test]
 fn official_suite_stress_gc() {
-    run_suite(&tests(), &["--stress-gc=7"], &[], None);
+    run_suite(&tests(), &["--stress-gc"], &[], None);
 }
 
+/// Every collection's marks verified from scratch; with the stop-the-world collector (the
+/// default) and with the concurrent one.
 #[test]
 fn official_suite_gccheckmark() {
-    run_suite(&tests(), &["--stress-gc=50"], &[("TRICOLOR_DEBUG", "gccheckmark=1")], None);
+    run_suite(&tests(), &["--stress-gc"], &[("TRICOLOR_DEBUG", "gccheckmark=1")], None);
+    run_suite(&tests(), &["--stress-gc=3"], &[("TRICOLOR_DEBUG", "gccheckmark=1,gcstoptheworld=0")], None);
+}
+
+/// The checker itself fails on each kind of mismatch (a harness that cannot fail proves
+/// nothing).
+#[test]
+fn checker_reports_mismatches() {
+    let dir = std::env::temp_dir().join(format!("lox-suite-self-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let case = |name: &str, src: &str| {
+        let p = dir.join(name);
+        std::fs::write(&p, src).unwrap();
+        run_one(&p, &[], &[])
+    };
+    assert!(case("ok.lox", "print 1; // expect: 1\n").is_empty());
+    let f = case("out.lox", "print 1; // expect: 2\n");
+    assert!(f.iter().any(|l| l.contains("Expected output '2' on line 1 and got '1'")), "{f:?}");
+    let f = case("missing.lox", "print 1; // expect: 1\n// expect: 3\n");
+    assert!(f.iter().any(|l| l.contains("Missing expected output '3'")), "{f:?}");
+    let f = case("rt.lox", "print -nil; // expect runtime error: Operands must be numbers.\n");
+    assert!(f.iter().any(|l| l.contains("got: Operand must be a number.")), "{f:?}");
+    let f = case("rtline.lox", "\nprint -nil;\n// expect runtime error: Operand must be a number.\n");
+    assert!(f.iter().any(|l| l.contains("on line 3 but was on line 2")), "{f:?}");
+    let f = case("ce.lox", "print; // Error at ';': Expect something.\n");
+    assert!(f.iter().any(|l| l.contains("Unexpected error")) && f.iter().any(|l| l.contains("Missing expected error")), "{f:?}");
+    let f = case("exit.lox", "print -nil;\n");
+    assert!(f.iter().any(|l| l.contains("Expected return code 0 and got 70")), "{f:?}");
 }
