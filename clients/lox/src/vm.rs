@@ -56,6 +56,16 @@ pub struct Vm<'a> {
     line: String,
 }
 
+#[cold]
+#[inline(never)]
+fn call_error(arity: usize, argc: usize) -> String {
+    if argc != arity {
+        format!("Expected {arity} arguments but got {argc}.")
+    } else {
+        "Stack overflow.".to_string()
+    }
+}
+
 /// A runtime error: already reported on stderr.
 #[derive(Debug)]
 pub struct RuntimeError;
@@ -171,13 +181,11 @@ impl<'a> Vm<'a> {
     }
 
     /// Pushes a frame for `closure` called with `argc` arguments (on the stack).
+    #[inline(always)]
     fn call(&mut self, closure: Gc<Closure>, argc: usize) -> Result<(), String> {
         let arity = closure.function.arity as usize;
-        if argc != arity {
-            return Err(format!("Expected {arity} arguments but got {argc}."));
-        }
-        if self.frame_count == FRAMES_MAX {
-            return Err("Stack overflow.".to_string());
+        if argc != arity || self.frame_count == FRAMES_MAX {
+            return Err(call_error(arity, argc));
         }
         // SAFETY: the callee and its arguments are on the stack.
         let slots = unsafe { self.sp.sub(argc + 1) };
@@ -186,6 +194,7 @@ impl<'a> Vm<'a> {
         Ok(())
     }
 
+    #[inline(always)]
     fn call_value(&mut self, callee: Value, argc: usize) -> Result<(), String> {
         match callee.kind() {
             // SAFETY (every arm): the kind byte names the object's type.
@@ -225,6 +234,7 @@ impl<'a> Vm<'a> {
         }
     }
 
+    #[inline(always)]
     fn invoke_from_class(&mut self, class: Gc<Class>, name: Value, argc: usize) -> Result<(), String> {
         match class.methods.get(name) {
             // SAFETY: methods are closures.
@@ -234,6 +244,7 @@ impl<'a> Vm<'a> {
         }
     }
 
+    #[inline(always)]
     fn invoke(&mut self, name: Value, argc: usize) -> Result<(), String> {
         let receiver = self.peek(argc);
         if !receiver.is(Kind::Instance) {
@@ -281,7 +292,18 @@ impl<'a> Vm<'a> {
         created
     }
 
+    /// Closes every open upvalue at or above `last`.
+    #[inline(always)]
     fn close_upvalues(&mut self, last: *mut Value) {
+        if let Some(u) = self.open_upvalues {
+            if u.open.load(Ordering::Relaxed) >= last as usize {
+                self.close_upvalues_slow(last);
+            }
+        }
+    }
+
+    #[inline(never)]
+    fn close_upvalues_slow(&mut self, last: *mut Value) {
         while let Some(u) = self.open_upvalues {
             let at = u.open.load(Ordering::Relaxed);
             if at < last as usize {
