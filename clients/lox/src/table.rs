@@ -1,29 +1,41 @@
 //! clox's hash table (`table.c`) in the Tricolor heap: open addressing with linear probing
-//! over a `GcArray` of entries, each a key slot and a value slot (`GcValue`, so every store
-//! goes through the write barrier), grown by building a bigger array and swapping the
-//! `GcCell` that holds it. Keys are interned strings, hashed by address (interning makes the
-//! address the identity; objects never move). Lox never deletes a global, field or method, so
-//! there are no tombstones: an empty slot's key is nil.
+//! over an array of entries, each a key word and a value word, grown by building a bigger
+//! array and swapping the slot that holds it. Keys are interned strings, hashed by address
+//! (interning makes the address the identity; objects never move). Lox never deletes a
+//! global, field or method, so there are no tombstones.
 //!
-//! Races (Lox goroutines sharing an instance or the globals): every slot is one atomic word
-//! and the array is swapped atomically, so a reader sees some value written to the slot (or
-//! nil) and never a torn word or freed memory; concurrent writers may lose updates (one of the
-//! writes to a key, or an insert that raced a resize, may be lost), as a data race in Go may.
+//! The entry array is a raw variable-length object (`TypeInfo::var_len`, two value words per
+//! element, `Tagging::NAN_BOX`): `raw::alloc_array` hands it out zeroed in one step, and the
+//! marker decodes its words from the layout's bitmap, with no trace call per entry — a
+//! `GcArray` of `GcValue` pairs cost 8-10% of binary_trees in `GcArray::from_fn` and as much
+//! again in per-element trace calls. A zero key word (the number +0, never a key) is an empty
+//! entry. The table holds the array as an object value in a `GcValue` slot.
+//!
+//! Races (Lox goroutines sharing an instance or the globals): every word is read and written
+//! atomically and the array is swapped atomically, so a reader sees some value written to the
+//! slot (or none) and never a torn word or freed memory; concurrent writers may lose updates
+//! (one of two writes to a key, or an insert that raced a resize), as a data race in Go may.
 
 use crate::value::{Value, NIL};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use tricolor_gc::{GcArray, GcCell, GcValue, Trace};
-
-#[derive(Trace)]
-pub struct Entry {
-    key: GcValue<Value>,
-    value: GcValue<Value>,
-}
+use std::sync::OnceLock;
+use tricolor_gc::{raw, GcValue, Tagging, Trace, TypeInfo};
 
 #[derive(Trace)]
 pub struct Table {
     count: AtomicUsize,
-    entries: GcCell<Option<GcArray<Entry>>>,
+    /// The entry array (an object value), or nil before the first insert.
+    entries: GcValue<Value>,
+}
+
+const EMPTY: u64 = 0;
+
+fn entries_type() -> &'static TypeInfo {
+    static TY: OnceLock<&'static TypeInfo> = OnceLock::new();
+    TY.get_or_init(|| {
+        let entry = TypeInfo::builder("lox::Entry", 16).values(&[0, 8], Tagging::NAN_BOX).build().expect("a valid entry layout");
+        TypeInfo::var_len("lox::Table", None, entry).expect("a valid table layout")
+    })
 }
 
 #[inline(always)]
@@ -32,23 +44,60 @@ fn hash(key: Value) -> usize {
     (k.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32) as usize
 }
 
-/// The slot of `key` in `entries`, or the empty slot where it would go.
-#[inline(always)]
-fn find(entries: &[Entry], key: Value) -> &Entry {
-    let mask = entries.len() - 1;
-    let mut i = hash(key) & mask;
-    loop {
-        let e = &entries[i];
-        let k = e.key.get();
-        if k == key || k == NIL {
-            return e;
-        }
-        i = (i + 1) & mask;
-    }
-}
+/// An entry array: its payload address.
+#[derive(Clone, Copy)]
+struct Entries(usize);
 
-fn empty(cap: usize) -> GcArray<Entry> {
-    GcArray::from_fn(cap, |_| Entry { key: GcValue::new(NIL), value: GcValue::new(NIL) })
+impl Entries {
+    #[inline(always)]
+    fn len(self) -> usize {
+        // SAFETY: the first payload word of a var-len object is its length, set at allocation
+        // and never changed.
+        unsafe { *(self.0 as *const usize) }
+    }
+
+    #[inline(always)]
+    fn key_offset(i: usize) -> usize {
+        8 + 16 * i
+    }
+
+    #[inline(always)]
+    fn key(self, i: usize) -> u64 {
+        // SAFETY: i < len (callers mask with len - 1): a value word of a live entry array
+        // (reachable from the table the caller holds).
+        unsafe { raw::load_value(self.0, Self::key_offset(i)) }
+    }
+
+    #[inline(always)]
+    fn value(self, i: usize) -> Value {
+        // SAFETY: as `key`; value words hold only words made from `Value`s.
+        Value(unsafe { raw::load_value(self.0, Self::key_offset(i) + 8) })
+    }
+
+    #[inline(always)]
+    fn store(self, i: usize, key: Value, value: Value) {
+        // SAFETY: as `key`; the words stored are Lox values (objects alive: the caller holds
+        // them). Value first, then key: a reader that finds the key finds a value stored for
+        // it (Release stores, Acquire loads).
+        unsafe {
+            raw::store_value(self.0, Self::key_offset(i) + 8, value.0);
+            raw::store_value(self.0, Self::key_offset(i), key.0);
+        }
+    }
+
+    /// The index of `key`, or of the empty entry where it would go.
+    #[inline(always)]
+    fn find(self, key: Value) -> usize {
+        let mask = self.len() - 1;
+        let mut i = hash(key) & mask;
+        loop {
+            let k = self.key(i);
+            if k == key.0 || k == EMPTY {
+                return i;
+            }
+            i = (i + 1) & mask;
+        }
+    }
 }
 
 impl Default for Table {
@@ -59,65 +108,74 @@ impl Default for Table {
 
 impl Table {
     pub fn new() -> Table {
-        Table { count: AtomicUsize::new(0), entries: GcCell::new(None) }
+        Table { count: AtomicUsize::new(0), entries: GcValue::new(NIL) }
+    }
+
+    #[inline(always)]
+    fn entries(&self) -> Option<Entries> {
+        let v = self.entries.get();
+        v.is_obj().then(|| Entries(v.addr()))
     }
 
     #[inline(always)]
     pub fn get(&self, key: Value) -> Option<Value> {
-        let entries = self.entries.get()?;
-        let e = find(&entries, key);
-        if e.key.get() == NIL {
+        let e = self.entries()?;
+        let i = e.find(key);
+        if e.key(i) == EMPTY {
             None
         } else {
-            Some(e.value.get())
+            Some(e.value(i))
         }
     }
 
     /// Sets `key` to `value`; true if the key is new.
+    #[inline]
     pub fn set(&self, key: Value, value: Value) -> bool {
+        debug_assert!(key.0 != EMPTY);
         let count = self.count.load(Ordering::Relaxed);
-        let entries = match self.entries.get() {
-            Some(a) if (count + 1) * 4 <= a.len() * 3 => a,
+        let e = match self.entries() {
+            Some(e) if (count + 1) * 4 <= e.len() * 3 => e,
             old => self.grow(old),
         };
-        let e = find(&entries, key);
-        // Value first, then key: a reader that finds the key finds a value stored for it.
-        e.value.set(value);
-        if e.key.get() == NIL {
-            e.key.set(key);
+        let i = e.find(key);
+        let new = e.key(i) == EMPTY;
+        e.store(i, key, value);
+        if new {
             self.count.store(count + 1, Ordering::Relaxed);
-            true
-        } else {
-            false
         }
+        new
     }
 
     #[cold]
-    fn grow(&self, old: Option<GcArray<Entry>>) -> GcArray<Entry> {
+    fn grow(&self, old: Option<Entries>) -> Entries {
         let cap = old.map_or(8, |a| a.len() * 2);
         crate::object::tick_public();
-        let new = empty(cap);
+        let p = match raw::alloc_array(entries_type(), cap) {
+            Ok(p) => p,
+            Err(e) => panic!("lox: cannot grow a table to {cap} entries: {e}"),
+        };
+        // `p` is a local (the stack scan keeps the new array alive) until it is stored.
+        let new = Entries(p.as_ptr() as usize);
         if let Some(old) = old {
-            for e in old.iter() {
-                let k = e.key.get();
-                if k != NIL {
-                    let slot = find(&new, k);
-                    slot.value.set(e.value.get());
-                    slot.key.set(k);
+            for i in 0..old.len() {
+                let k = old.key(i);
+                if k != EMPTY {
+                    let key = Value(k);
+                    new.store(new.find(key), key, old.value(i));
                 }
             }
         }
-        self.entries.set(Some(new));
+        self.entries.set(Value::obj(new.0));
         new
     }
 
     /// Copies every entry of `from` into `self` (clox's `tableAddAll`, for inheritance).
     pub fn add_all(&self, from: &Table) {
-        if let Some(entries) = from.entries.get() {
-            for e in entries.iter() {
-                let k = e.key.get();
-                if k != NIL {
-                    self.set(k, e.value.get());
+        if let Some(e) = from.entries() {
+            for i in 0..e.len() {
+                let k = e.key(i);
+                if k != EMPTY {
+                    self.set(Value(k), e.value(i));
                 }
             }
         }

@@ -238,13 +238,16 @@ impl<V: Value> GcValue<V> {
     /// A slot holding `v`.
     ///
     /// # Panics
-    /// If `V::TAGGING` needs registration and is not registered (see `Value`).
+    /// If `v` is a pointer and `V::TAGGING` needs registration and is not registered (see
+    /// `Value`). Non-pointer values (a VM's nil, its numbers) skip the registry lookup: a VM
+    /// fills tables and arrays with them, and no pointer can be hidden in them.
     #[inline]
     pub fn new(v: V) -> GcValue<V> {
-        if V::TAGGING.needs_registration() && !V::TAGGING.is_registered() {
+        let bits = v.to_bits();
+        if V::TAGGING.needs_registration() && V::TAGGING.decode(bits).is_some() && !V::TAGGING.is_registered() {
             unregistered(V::TAGGING, std::any::type_name::<V>());
         }
-        GcValue { word: AtomicU64::new(v.to_bits()), _marker: PhantomData }
+        GcValue { word: AtomicU64::new(bits), _marker: PhantomData }
     }
 
     /// The current value.
@@ -321,6 +324,35 @@ mod tests {
         assert!(!t.needs_registration());
         assert!(!Tagging::UNTAGGED.needs_registration());
         assert_eq!(Tagging::UNTAGGED.decode(0), None);
+    }
+
+    /// A tagging no test registers: pointers tagged in bits 60..63.
+    const NEVER_REGISTERED: Tagging = Tagging::new(0xf000_0000_0000_0000, 0x5000_0000_0000_0000, 0x0fff_ffff_ffff_ffff);
+
+    #[derive(Clone, Copy)]
+    struct Unreg(u64);
+    // SAFETY: a test type: its pointer words are never made from live objects, and the test
+    // that builds one expects the panic before it exists.
+    unsafe impl Value for Unreg {
+        const TAGGING: Tagging = NEVER_REGISTERED;
+        fn to_bits(self) -> u64 {
+            self.0
+        }
+        unsafe fn from_bits(bits: u64) -> Self {
+            Unreg(bits)
+        }
+    }
+
+    #[test]
+    fn non_pointer_values_skip_the_registration_check() {
+        assert!(NEVER_REGISTERED.needs_registration() && !NEVER_REGISTERED.is_registered());
+        assert_eq!(GcValue::new(Unreg(42)).bits(), 42);
+    }
+
+    #[test]
+    #[should_panic(expected = "is not registered")]
+    fn pointer_values_of_an_unregistered_tagging_are_refused() {
+        let _ = GcValue::new(Unreg(NEVER_REGISTERED.encode(0x7f00_0000_1000)));
     }
 
     #[test]
