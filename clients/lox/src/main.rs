@@ -90,7 +90,8 @@ fn run(src: &str) -> ExitCode {
         return ExitCode::from(65);
     };
     match vm::interpret(shared, f) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(vm::RuntimeError) => ExitCode::from(70),
+        // A spawned goroutine's runtime error fails the run too.
+        Ok(()) if !vm::FAILED.load(std::sync::atomic::Ordering::Relaxed) => ExitCode::SUCCESS,
+        _ => ExitCode::from(70),
     }
 }

@@ -9,7 +9,11 @@ use std::borrow::Borrow;
 use std::hash::{Hash, Hasher};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{LazyLock, OnceLock};
+use tricolor_cleanup::Owned;
 use tricolor_gc::{Gc, GcArray, GcCell, GcStr, GcValue, Trace};
+use tricolor_runtime::gsync::chan::{Receiver, Sender};
+use tricolor_runtime::gsync::Mutex;
+use tricolor_runtime::JoinHandle;
 use tricolor_weak::{Interned, Interner};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Trace)]
@@ -23,6 +27,8 @@ pub enum Kind {
     Class,
     Instance,
     BoundMethod,
+    Handle,
+    Channel,
 }
 
 /// A string: interned, so equal strings are one object and compare by address.
@@ -70,6 +76,8 @@ pub struct Function {
 #[repr(u8)]
 pub enum NativeFn {
     Clock,
+    Spawn,
+    Channel,
 }
 
 #[derive(Trace)]
@@ -93,6 +101,8 @@ pub struct Closure {
 #[repr(C)]
 pub struct Upvalue {
     kind: Kind,
+    /// The id of the VM whose stack holds the variable while it is open.
+    pub owner: u64,
     pub open: AtomicUsize,
     pub closed: GcValue<Value>,
     /// The next open upvalue of the same VM, lower on the stack (clox's sorted list).
@@ -100,16 +110,21 @@ pub struct Upvalue {
 }
 
 impl Upvalue {
+    /// The variable's value, read by VM `vm`; `None` if it is open on another VM's stack
+    /// (which only its own VM may touch: see `vm.rs`).
     #[inline(always)]
-    pub fn get(&self) -> Value {
-        let p = self.open.load(Ordering::Relaxed);
+    pub fn get(&self, vm: u64) -> Option<Value> {
+        let p = self.open.load(Ordering::Acquire);
         if p != 0 {
+            if self.owner != vm {
+                return None;
+            }
             // SAFETY: an open upvalue's slot is on the stack of a VM that is still running
             // the frame owning it (`close_upvalues` closes every upvalue above a frame's base
             // before the frame is popped, and all of them when a VM stops).
-            unsafe { *(p as *const Value) }
+            Some(unsafe { *(p as *const Value) })
         } else {
-            self.closed.get()
+            Some(self.closed.get())
         }
     }
 }
@@ -128,6 +143,30 @@ pub struct Instance {
     kind: Kind,
     pub class: Gc<Class>,
     pub fields: Table,
+}
+
+/// `spawn(fn)`'s result: the goroutine running `fn`; `join()` waits for it and returns what
+/// `fn` returned (the first join takes it from the runtime, later ones read `result`).
+#[derive(Trace)]
+#[repr(C)]
+pub struct Handle {
+    kind: Kind,
+    pub result: GcValue<Value>,
+    pub join: Owned<JoinSlot>,
+}
+
+/// The goroutine's join handle until the first `join()`; `Err` if it stopped on a runtime
+/// error (already reported).
+pub type JoinSlot = Mutex<Option<JoinHandle<Result<Value, ()>>>>;
+
+/// `Channel()` / `Channel(capacity)`: a goroutine channel of Lox values (unbuffered by
+/// default, as Go's); `send(v)` and `receive()` block as Go's do. Its buffer is a root of its
+/// own (the runtime registers word-sized channel buffers and scans them).
+#[derive(Trace)]
+#[repr(C)]
+pub struct Channel {
+    kind: Kind,
+    pub ch: Owned<(Sender<Value>, Receiver<Value>)>,
 }
 
 #[derive(Trace)]
@@ -206,8 +245,8 @@ pub fn new_closure(function: Gc<Function>, upvalues: &[Option<Gc<Upvalue>>]) -> 
     Value::obj(alloc(Closure { kind: Kind::Closure, function, upvalues }).addr())
 }
 
-pub fn new_upvalue(slot: *mut Value, next: Option<Gc<Upvalue>>) -> Gc<Upvalue> {
-    alloc(Upvalue { kind: Kind::Upvalue, open: AtomicUsize::new(slot as usize), closed: GcValue::new(NIL), next: GcCell::new(next) })
+pub fn new_upvalue(owner: u64, slot: *mut Value, next: Option<Gc<Upvalue>>) -> Gc<Upvalue> {
+    alloc(Upvalue { kind: Kind::Upvalue, owner, open: AtomicUsize::new(slot as usize), closed: GcValue::new(NIL), next: GcCell::new(next) })
 }
 
 pub fn new_class(name: Value) -> Value {
@@ -216,6 +255,23 @@ pub fn new_class(name: Value) -> Value {
 
 pub fn new_instance(class: Gc<Class>) -> Value {
     Value::obj(alloc(Instance { kind: Kind::Instance, class, fields: Table::new() }).addr())
+}
+
+/// A closed upvalue holding `v` (for `spawn`'s copies).
+pub fn new_closed_upvalue(v: Value) -> Gc<Upvalue> {
+    alloc(Upvalue { kind: Kind::Upvalue, owner: 0, open: AtomicUsize::new(0), closed: GcValue::new(v), next: GcCell::new(None) })
+}
+
+pub fn new_handle(h: JoinHandle<Result<Value, ()>>) -> Value {
+    tick();
+    let join = Owned::new(Mutex::new(Some(h)));
+    Value::obj(alloc(Handle { kind: Kind::Handle, result: GcValue::new(NIL), join }).addr())
+}
+
+pub fn new_channel(cap: usize) -> Value {
+    tick();
+    let ch = Owned::new(tricolor_runtime::gsync::chan::bounded(cap));
+    Value::obj(alloc(Channel { kind: Kind::Channel, ch }).addr())
 }
 
 pub fn new_bound_method(receiver: Value, method: Gc<Closure>) -> Value {
@@ -274,6 +330,8 @@ pub fn print_value(v: Value, out: &mut String) {
             out.push_str(" instance");
         }
         Some(Kind::BoundMethod) => print_function(unsafe { as_obj::<BoundMethod>(v) }.method.function, out),
+        Some(Kind::Handle) => out.push_str("<goroutine>"),
+        Some(Kind::Channel) => out.push_str("<channel>"),
     }
 }
 

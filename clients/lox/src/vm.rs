@@ -1,18 +1,31 @@
 //! The interpreter: clox's `vm.c`. The value stack and the call frames are arrays in the
-//! running goroutine's own stack frame (`run`), so they are roots the way any goroutine's
-//! locals are: scanned (conservatively, NaN-boxed words decoded through the registered
-//! tagging) when the collector scans the stack, with no barrier on pushes and pops — Go's
-//! rule that stack writes need no barrier. The one place another object points into that
-//! stack, an open upvalue, stores through `raw::write_barrier` (a closure running on another
-//! goroutine may write a variable still open on this one).
+//! running goroutine's own stack frame (`interpret`), so they are roots the way any
+//! goroutine's locals are: scanned (conservatively, NaN-boxed words decoded through the
+//! registered tagging) when the collector scans the stack, with no barrier on pushes and pops
+//! — Go's rule that a goroutine's writes to its own stack need no barrier. That rule is why
+//! an open upvalue (a heap object pointing into a VM's stack) may be used only by the VM that
+//! owns that stack: another goroutine's VM reaching it (through a global or a field) gets a
+//! Lox runtime error instead of a racy, unbarriered access to a foreign stack. `spawn` copies
+//! the open variables its function captures (see `spawn`).
+//!
+//! Lox goroutines (`spawn`, `Channel`): each runs its own VM on its own Tricolor goroutine
+//! over the one shared heap and the one globals table. What a data race may do: every heap
+//! slot (globals, fields, methods, closed upvalues) is one atomic word behind the write
+//! barrier, so racing reads and writes see one of the values written (or, for a key being
+//! inserted, its absence), and racing writers may lose updates; no race can tear a value,
+//! free a live object or break the VM.
 
 use crate::chunk::Op;
 use crate::object::*;
 use crate::table::Table;
 use crate::value::{Value, FALSE, NIL, TRUE};
 use std::io::Write;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use tricolor_gc::Gc;
+
+/// Set when any VM stops on a runtime error (the process then exits with 70).
+pub static FAILED: AtomicBool = AtomicBool::new(false);
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 pub const FRAMES_MAX: usize = 64;
 pub const STACK_MAX: usize = FRAMES_MAX * 256;
@@ -31,20 +44,25 @@ const NO_FRAME: Frame = Frame { closure: std::ptr::null(), ip: std::ptr::null(),
 pub struct Shared {
     pub globals: Gc<Table>,
     pub init: Value,
+    join: Value,
+    send: Value,
+    receive: Value,
 }
 
 impl Shared {
     pub fn new() -> Shared {
         let globals = alloc(Table::new());
-        let init = intern("init");
-        let clock = intern("clock");
-        let native = new_native(NativeFn::Clock);
-        globals.set(clock, native);
-        Shared { globals, init }
+        for (name, f) in [("clock", NativeFn::Clock), ("spawn", NativeFn::Spawn), ("Channel", NativeFn::Channel)] {
+            let name = intern(name);
+            let native = new_native(f);
+            globals.set(name, native);
+        }
+        Shared { globals, init: intern("init"), join: intern("join"), send: intern("send"), receive: intern("receive") }
     }
 }
 
 pub struct Vm<'a> {
+    id: u64,
     stack_base: *mut Value,
     stack_end: *mut Value,
     frames: &'a mut [Frame; FRAMES_MAX],
@@ -54,6 +72,11 @@ pub struct Vm<'a> {
     shared: Shared,
     out: std::io::BufWriter<std::io::Stdout>,
     line: String,
+}
+
+#[cold]
+fn foreign_variable() -> String {
+    "Can't use a local variable of a function running on another goroutine.".to_string()
 }
 
 #[cold]
@@ -75,7 +98,24 @@ pub fn interpret(shared: Shared, f: Value) -> Result<(), RuntimeError> {
     let mut stack = [NIL; STACK_MAX];
     let mut frames = [NO_FRAME; FRAMES_MAX];
     let mut vm = Vm::new(&mut stack, &mut frames, shared);
-    let r = vm.run_script(f);
+    let r = vm.run_script(f).map(|_| ());
+    vm.flush();
+    r
+}
+
+/// Calls `closure` (a closure of no parameters) on this goroutine's own VM: a spawned Lox
+/// goroutine.
+fn run_spawned(shared: Shared, closure: Value) -> Result<Value, RuntimeError> {
+    let mut stack = [NIL; STACK_MAX];
+    let mut frames = [NO_FRAME; FRAMES_MAX];
+    let mut vm = Vm::new(&mut stack, &mut frames, shared);
+    vm.push(closure);
+    // SAFETY: `spawn` checked that it is a closure.
+    let c = unsafe { as_obj::<Closure>(closure) };
+    let r = match vm.call(c, 0) {
+        Err(msg) => Err(vm.runtime_error(msg)),
+        Ok(()) => vm.run_to_end(),
+    };
     vm.flush();
     r
 }
@@ -93,6 +133,7 @@ impl<'a> Vm<'a> {
         // SAFETY: one past the end of the array.
         let stack_end = unsafe { sp.add(STACK_MAX) };
         Vm {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
             stack_base: sp,
             stack_end,
             frames,
@@ -109,7 +150,7 @@ impl<'a> Vm<'a> {
         let _ = self.out.flush();
     }
 
-    fn run_script(&mut self, f: Value) -> Result<(), RuntimeError> {
+    fn run_script(&mut self, f: Value) -> Result<Value, RuntimeError> {
         self.push(f);
         // SAFETY: `compile` returns a function value.
         let function = unsafe { as_obj::<Function>(f) };
@@ -119,6 +160,10 @@ impl<'a> Vm<'a> {
         // SAFETY: `new_closure` returns a closure value; it stays in stack slot 0.
         let c = unsafe { as_obj::<Closure>(closure) };
         self.call(c, 0).map_err(|msg| self.runtime_error(msg))?;
+        self.run_to_end()
+    }
+
+    fn run_to_end(&mut self) -> Result<Value, RuntimeError> {
         let r = self.run();
         if r.is_err() {
             // Nothing may point into a stack that is going away.
@@ -177,6 +222,7 @@ impl<'a> Vm<'a> {
             }
         }
         eprint!("{s}");
+        FAILED.store(true, Ordering::Relaxed);
         RuntimeError
     }
 
@@ -228,10 +274,95 @@ impl<'a> Vm<'a> {
         }
     }
 
-    fn call_native(&mut self, f: NativeFn, _argc: usize) -> Result<Value, String> {
+    fn call_native(&mut self, f: NativeFn, argc: usize) -> Result<Value, String> {
         match f {
             NativeFn::Clock => Ok(Value::num(crate::start_time().elapsed().as_secs_f64())),
+            NativeFn::Spawn => {
+                if argc != 1 {
+                    return Err(format!("Expected 1 arguments but got {argc}."));
+                }
+                self.spawn(self.peek(0))
+            }
+            NativeFn::Channel => {
+                let cap = match argc {
+                    0 => 0,
+                    1 if self.peek(0).is_number() && self.peek(0).as_number() >= 0.0 && self.peek(0).as_number() <= 1e9 => {
+                        self.peek(0).as_number() as usize
+                    }
+                    1 => return Err("Channel capacity must be a non-negative number.".to_string()),
+                    _ => return Err(format!("Expected 0 or 1 arguments but got {argc}.")),
+                };
+                Ok(new_channel(cap))
+            }
         }
+    }
+
+    /// `spawn(fn)`: runs `fn()` on a new goroutine with a VM of its own. Variables `fn`
+    /// captures that are still open on this VM's stack are copied into closed upvalues first
+    /// (Go's `go f(x)` passes `x` by value the same way): the new VM cannot use this stack, and
+    /// later writes on either side are not seen by the other. Everything in the heap (globals,
+    /// instances, closed variables) is shared.
+    fn spawn(&mut self, f: Value) -> Result<Value, String> {
+        if !f.is(Kind::Closure) {
+            return Err("spawn() needs a function.".to_string());
+        }
+        // SAFETY: checked just above; `f` is on the stack.
+        let c = unsafe { as_obj::<Closure>(f) };
+        if c.function.arity != 0 {
+            return Err(format!("Expected a function of 0 arguments but got one of {}.", c.function.arity));
+        }
+        let mut ups: [Option<Gc<Upvalue>>; 256] = [None; 256];
+        let mut copied = false;
+        for (slot, &u) in ups.iter_mut().zip(c.upvalues.iter()) {
+            *slot = Some(if u.open.load(Ordering::Relaxed) != 0 {
+                copied = true;
+                let v = u.get(self.id).ok_or_else(foreign_variable)?;
+                new_closed_upvalue(v)
+            } else {
+                u
+            });
+        }
+        let f = if copied { new_closure(c.function, &ups[..c.upvalues.len()]) } else { f };
+        let shared = self.shared;
+        // `f` travels in the spawn packet, which the collector scans until the goroutine runs.
+        let h = tricolor_runtime::go(move || run_spawned(shared, f).map_err(|_| ()));
+        Ok(new_handle(h))
+    }
+
+    /// The built-in methods of goroutine handles and channels.
+    fn native_method(&mut self, receiver: Value, name: Value, argc: usize) -> Result<Value, String> {
+        let arity = |want: usize| if argc == want { Ok(()) } else { Err(format!("Expected {want} arguments but got {argc}.")) };
+        if receiver.is(Kind::Handle) && name == self.shared.join {
+            arity(0)?;
+            // SAFETY: checked kind; the receiver is on the stack.
+            let h = unsafe { as_obj::<Handle>(receiver) };
+            // Held across the join: a second joiner waits for the first to store the result.
+            let mut slot = h.join.lock();
+            if let Some(jh) = slot.take() {
+                match jh.join() {
+                    Ok(Ok(v)) => h.result.set(v),
+                    _ => return Err("Joined goroutine stopped on a runtime error.".to_string()),
+                }
+            }
+            drop(slot);
+            return Ok(h.result.get());
+        }
+        if receiver.is(Kind::Channel) {
+            // SAFETY: checked kind; the receiver is on the stack.
+            let c = unsafe { as_obj::<Channel>(receiver) };
+            if name == self.shared.send {
+                arity(1)?;
+                let v = self.peek(0);
+                let _ = c.ch.0.send(v);
+                return Ok(NIL);
+            }
+            if name == self.shared.receive {
+                arity(0)?;
+                return Ok(c.ch.1.recv().unwrap_or(NIL));
+            }
+        }
+        // SAFETY: property names are strings.
+        Err(format!("Undefined property '{}'.", unsafe { as_str(name) }))
     }
 
     #[inline(always)]
@@ -248,6 +379,14 @@ impl<'a> Vm<'a> {
     fn invoke(&mut self, name: Value, argc: usize) -> Result<(), String> {
         let receiver = self.peek(argc);
         if !receiver.is(Kind::Instance) {
+            if receiver.is(Kind::Handle) || receiver.is(Kind::Channel) {
+                self.flush();
+                let r = self.native_method(receiver, name, argc)?;
+                // SAFETY: the receiver and its arguments are on the stack.
+                self.sp = unsafe { self.sp.sub(argc + 1) };
+                self.push(r);
+                return Ok(());
+            }
             return Err("Only instances have methods.".to_string());
         }
         // SAFETY: checked just above.
@@ -284,7 +423,7 @@ impl<'a> Vm<'a> {
             prev = Some(u);
             up = u.next.get();
         }
-        let created = new_upvalue(slot, up);
+        let created = new_upvalue(self.id, slot, up);
         match prev {
             None => self.open_upvalues = Some(created),
             Some(p) => p.next.set(Some(created)),
@@ -317,21 +456,21 @@ impl<'a> Vm<'a> {
         }
     }
 
-    fn set_upvalue(u: Gc<Upvalue>, v: Value) {
+    /// Stores `v` in the variable `u`; false if it is open on another VM's stack.
+    #[inline(always)]
+    fn set_upvalue(&self, u: Gc<Upvalue>, v: Value) -> bool {
         let p = u.open.load(Ordering::Relaxed);
         if p == 0 {
             u.closed.set(v);
-            return;
+            return true;
         }
-        let slot = p as *mut Value;
-        // The slot may be on another goroutine's stack, already scanned: shade both words,
-        // and keep a stop from falling between the barrier and the store.
-        let _np = tricolor_runtime::NoPreempt::new();
-        // SAFETY: see `Upvalue::get`: the slot is live while the upvalue is open.
-        let old = unsafe { *slot };
-        tricolor_gc::raw::write_barrier(if old.is_obj() { old.addr() } else { 0 }, if v.is_obj() { v.addr() } else { 0 });
-        // SAFETY: as above.
-        unsafe { *slot = v };
+        if u.owner != self.id {
+            return false;
+        }
+        // SAFETY: see `Upvalue::get`: the slot is on our own stack, live while the upvalue is
+        // open; our own stack needs no barrier.
+        unsafe { *(p as *mut Value) = v };
+        true
     }
 
     fn print(&mut self, v: Value) {
@@ -353,7 +492,7 @@ impl<'a> Vm<'a> {
         self.set_peek(0, v);
     }
 
-    fn run(&mut self) -> Result<(), RuntimeError> {
+    fn run(&mut self) -> Result<Value, RuntimeError> {
         let mut fr = self.frames[self.frame_count - 1];
         let mut ip = fr.ip;
         // SAFETY: the frame's closure is in its slot 0.
@@ -471,14 +610,17 @@ impl<'a> Vm<'a> {
                     let i = byte!() as usize;
                     // SAFETY: the frame's closure is alive (slot 0); the compiler emits
                     // indices below its upvalue count.
-                    let v = unsafe { (&*fr.closure).upvalues.get_unchecked(i) }.get();
+                    let v = unsafe { (&*fr.closure).upvalues.get_unchecked(i) }.get(self.id);
+                    let Some(v) = v else { err!(self, ip, "{}", foreign_variable()) };
                     push!(v);
                 }
                 Op::SetUpvalue => {
                     let i = byte!() as usize;
                     // SAFETY: as above.
                     let u = *unsafe { (&*fr.closure).upvalues.get_unchecked(i) };
-                    Self::set_upvalue(u, self.peek(0));
+                    if !self.set_upvalue(u, self.peek(0)) {
+                        err!(self, ip, "{}", foreign_variable());
+                    }
                 }
                 Op::GetProperty => {
                     let receiver = self.peek(0);
@@ -616,7 +758,7 @@ impl<'a> Vm<'a> {
                     self.frame_count -= 1;
                     if self.frame_count == 0 {
                         self.pop();
-                        return Ok(());
+                        return Ok(result);
                     }
                     self.sp = fr.slots;
                     self.push(result);
