@@ -4,12 +4,13 @@
 //! `weak::Interner`, run on a goroutine.
 //!
 //! `lox FILE` runs a file (exit codes as clox: 65 compile error, 70 runtime error, 74 file
-//! error); `--stress-gc[=N]` collects before every Nth allocation (default 1, like clox's
+//! error), `lox` alone is a REPL (`repl.rs`); `--stress-gc[=N]` collects before every Nth allocation (default 1, like clox's
 //! DEBUG_STRESS_GC); the `TRICOLOR_*` variables work as for any Tricolor program.
 
 mod chunk;
 mod compiler;
 mod object;
+mod repl;
 mod scanner;
 mod table;
 mod value;
@@ -55,9 +56,18 @@ fn main() -> ExitCode {
             path = Some(a);
         }
     }
+    let rt = match tricolor_runtime::Runtime::builder().stack_size(STACK_SIZE).build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("lox: cannot start the runtime: {e}");
+            return ExitCode::from(70);
+        }
+    };
     let Some(path) = path else {
-        eprintln!("Usage: lox [--stress-gc[=N]] path  (the REPL is not built yet)");
-        return ExitCode::from(64);
+        return rt.block_on(|| {
+            Tagging::NAN_BOX.register();
+            repl::run()
+        });
     };
     let bytes = match std::fs::read(&path) {
         Ok(b) => b,
@@ -71,13 +81,6 @@ fn main() -> ExitCode {
         Err(e) => {
             eprintln!("Could not read file \"{path}\": not valid UTF-8 (byte {}).", e.utf8_error().valid_up_to());
             return ExitCode::from(74);
-        }
-    };
-    let rt = match tricolor_runtime::Runtime::builder().stack_size(STACK_SIZE).build() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("lox: cannot start the runtime: {e}");
-            return ExitCode::from(70);
         }
     };
     rt.block_on(move || run(&src))

@@ -197,7 +197,7 @@ fn tick() {
 
 #[cold]
 fn stress(every: usize) {
-    if ALLOCS.fetch_add(1, Ordering::Relaxed) % every == 0 {
+    if ALLOCS.fetch_add(1, Ordering::Relaxed).is_multiple_of(every) {
         tricolor_gc::collect();
     }
 }
@@ -318,17 +318,26 @@ pub fn print_value(v: Value, out: &mut String) {
         } else {
             "false"
         }),
-        // SAFETY (every arm): the kind byte says which object `v` is; `v` is held by the caller.
-        Some(Kind::String) => out.push_str(unsafe { as_str(v) }),
+        // The arms below: the kind byte says which object `v` is, and `v` (held by the
+        // caller) keeps it and what it refers to alive.
+        Some(Kind::String) => {
+            // SAFETY: as said above.
+            out.push_str(unsafe { as_str(v) })
+        }
+        // SAFETY: as above.
         Some(Kind::Function) => print_function(unsafe { as_obj::<Function>(v) }, out),
         Some(Kind::Native) => out.push_str("<native fn>"),
+        // SAFETY: as above.
         Some(Kind::Closure) => print_function(unsafe { as_obj::<Closure>(v) }.function, out),
         Some(Kind::Upvalue) => out.push_str("upvalue"),
+        // SAFETY: as above; a class's name is a string.
         Some(Kind::Class) => out.push_str(unsafe { as_str(as_obj::<Class>(v).name) }),
         Some(Kind::Instance) => {
+            // SAFETY: as above.
             out.push_str(unsafe { as_str(as_obj::<Instance>(v).class.name) });
             out.push_str(" instance");
         }
+        // SAFETY: as above.
         Some(Kind::BoundMethod) => print_function(unsafe { as_obj::<BoundMethod>(v) }.method.function, out),
         Some(Kind::Handle) => out.push_str("<goroutine>"),
         Some(Kind::Channel) => out.push_str("<channel>"),

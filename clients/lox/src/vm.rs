@@ -243,17 +243,19 @@ impl<'a> Vm<'a> {
     #[inline(always)]
     fn call_value(&mut self, callee: Value, argc: usize) -> Result<(), String> {
         match callee.kind() {
-            // SAFETY (every arm): the kind byte names the object's type.
             Some(Kind::BoundMethod) => {
+                // SAFETY: the kind byte names the object's type; the callee is on the stack.
                 let b = unsafe { as_obj::<BoundMethod>(callee) };
                 self.set_peek(argc, b.receiver);
                 self.call(b.method, argc)
             }
             Some(Kind::Class) => {
+                // SAFETY: as above.
                 let class = unsafe { as_obj::<Class>(callee) };
                 let inst = new_instance(class);
                 self.set_peek(argc, inst);
                 if let Some(init) = class.methods.get(self.shared.init) {
+                    // SAFETY: methods are closures.
                     self.call(unsafe { as_obj::<Closure>(init) }, argc)
                 } else if argc != 0 {
                     Err(format!("Expected 0 arguments but got {argc}."))
@@ -261,8 +263,10 @@ impl<'a> Vm<'a> {
                     Ok(())
                 }
             }
+            // SAFETY: the kind byte names the object's type; the callee is on the stack.
             Some(Kind::Closure) => self.call(unsafe { as_obj::<Closure>(callee) }, argc),
             Some(Kind::Native) => {
+                // SAFETY: as above.
                 let n = unsafe { as_obj::<Native>(callee) };
                 let r = self.call_native(n.f, argc)?;
                 // SAFETY: the callee and its arguments are on the stack.
@@ -502,6 +506,7 @@ impl<'a> Vm<'a> {
                 // SAFETY: `ip` stays inside the function's code: the compiler ends every
                 // function with a return, and jumps land on instructions.
                 let b = unsafe { *ip };
+                // SAFETY: as above: at most one past the function's last byte.
                 ip = unsafe { ip.add(1) };
                 b
             }};
