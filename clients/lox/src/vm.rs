@@ -537,10 +537,44 @@ impl<'a> Vm<'a> {
                 self.frames[self.frame_count - 1].ip = ip;
             };
         }
+        // The stack top lives in a local (a register) inside the loop; `self.sp` is brought up
+        // to date around every call out that reads or moves it.
+        let mut sp = self.sp;
+        let stack_end = self.stack_end;
+        macro_rules! pop {
+            () => {{
+                // SAFETY: as `Vm::pop`: the compiler emits balanced code.
+                sp = unsafe { sp.sub(1) };
+                // SAFETY: as above.
+                let v: Value = unsafe { *sp };
+                v
+            }};
+        }
+        macro_rules! peek {
+            ($n:expr) => {{
+                // SAFETY: as `Vm::peek`.
+                unsafe { *sp.sub($n + 1) }
+            }};
+        }
+        macro_rules! set_peek {
+            ($n:expr, $v:expr) => {{
+                let v = $v;
+                // SAFETY: as `Vm::peek`.
+                unsafe { *sp.sub($n + 1) = v }
+            }};
+        }
+        macro_rules! out {
+            ($e:expr) => {{
+                self.sp = sp;
+                let r = $e;
+                sp = self.sp;
+                r
+            }};
+        }
         macro_rules! try_call {
             ($e:expr) => {{
                 save!();
-                if let Err(msg) = $e {
+                if let Err(msg) = out!($e) {
                     return Err(self.runtime_error(msg));
                 }
                 reload!();
@@ -549,20 +583,24 @@ impl<'a> Vm<'a> {
         macro_rules! push {
             ($v:expr) => {{
                 let v = $v;
-                if self.sp == self.stack_end {
+                if sp == stack_end {
                     err!(self, ip, "Stack overflow.");
                 }
-                self.push(v);
+                // SAFETY: below `stack_end`, checked just above.
+                unsafe {
+                    *sp = v;
+                    sp = sp.add(1);
+                }
             }};
         }
         macro_rules! num_op {
             ($op:tt, $wrap:expr) => {{
-                let (b, a) = (self.peek(0), self.peek(1));
+                let (b, a) = (peek!(0), peek!(1));
                 if !a.is_number() || !b.is_number() {
                     err!(self, ip, "Operands must be numbers.");
                 }
-                self.pop();
-                self.set_peek(0, $wrap(a.as_number() $op b.as_number()));
+                pop!();
+                set_peek!(0, $wrap(a.as_number() $op b.as_number()));
             }};
         }
         loop {
@@ -577,7 +615,7 @@ impl<'a> Vm<'a> {
                 Op::True => push!(TRUE),
                 Op::False => push!(FALSE),
                 Op::Pop => {
-                    self.pop();
+                    pop!();
                 }
                 Op::GetLocal => {
                     let i = byte!() as usize;
@@ -588,7 +626,9 @@ impl<'a> Vm<'a> {
                 Op::SetLocal => {
                     let i = byte!() as usize;
                     // SAFETY: as above.
-                    unsafe { *fr.slots.add(i) = self.peek(0) };
+                    let v = peek!(0);
+                    // SAFETY: as above.
+                    unsafe { *fr.slots.add(i) = v };
                 }
                 Op::GetGlobal => {
                     let name = constant!();
@@ -600,8 +640,8 @@ impl<'a> Vm<'a> {
                 }
                 Op::DefineGlobal => {
                     let name = constant!();
-                    self.shared.globals.set(name, self.peek(0));
-                    self.pop();
+                    self.shared.globals.set(name, peek!(0));
+                    pop!();
                 }
                 Op::SetGlobal => {
                     let name = constant!();
@@ -609,7 +649,7 @@ impl<'a> Vm<'a> {
                         // SAFETY: global names are strings.
                         err!(self, ip, "Undefined variable '{}'.", unsafe { as_str(name) });
                     }
-                    self.shared.globals.set(name, self.peek(0));
+                    self.shared.globals.set(name, peek!(0));
                 }
                 Op::GetUpvalue => {
                     let i = byte!() as usize;
@@ -623,12 +663,12 @@ impl<'a> Vm<'a> {
                     let i = byte!() as usize;
                     // SAFETY: as above.
                     let u = *unsafe { (&*fr.closure).upvalues.get_unchecked(i) };
-                    if !self.set_upvalue(u, self.peek(0)) {
+                    if !self.set_upvalue(u, peek!(0)) {
                         err!(self, ip, "{}", foreign_variable());
                     }
                 }
                 Op::GetProperty => {
-                    let receiver = self.peek(0);
+                    let receiver = peek!(0);
                     if !receiver.is(Kind::Instance) {
                         err!(self, ip, "Only instances have properties.");
                     }
@@ -636,13 +676,13 @@ impl<'a> Vm<'a> {
                     let inst = unsafe { as_obj::<Instance>(receiver) };
                     let name = constant!();
                     if let Some(v) = inst.fields.get(name) {
-                        self.set_peek(0, v);
+                        set_peek!(0, v);
                     } else {
                         try_call!(self.bind_method(inst.class, name));
                     }
                 }
                 Op::SetProperty => {
-                    let target = self.peek(1);
+                    let target = peek!(1);
                     if !target.is(Kind::Instance) {
                         err!(self, ip, "Only instances have fields.");
                     }
@@ -650,31 +690,33 @@ impl<'a> Vm<'a> {
                     let inst = unsafe { as_obj::<Instance>(target) };
                     let name = constant!();
                     save!();
-                    inst.fields.set(name, self.peek(0));
-                    let v = self.pop();
-                    self.set_peek(0, v);
+                    inst.fields.set(name, peek!(0));
+                    let v = pop!();
+                    set_peek!(0, v);
                 }
                 Op::GetSuper => {
                     let name = constant!();
                     // SAFETY: the compiler loads `super`, a class, just before.
-                    let class = unsafe { as_obj::<Class>(self.pop()) };
+                    let class = pop!();
+                    // SAFETY: see the comment above.
+                    let class = unsafe { as_obj::<Class>(class) };
                     try_call!(self.bind_method(class, name));
                 }
                 Op::Equal => {
-                    let b = self.pop();
-                    let a = self.peek(0);
-                    self.set_peek(0, Value::bool(a.equals(b)));
+                    let b = pop!();
+                    let a = peek!(0);
+                    set_peek!(0, Value::bool(a.equals(b)));
                 }
                 Op::Greater => num_op!(>, Value::bool),
                 Op::Less => num_op!(<, Value::bool),
                 Op::Add => {
-                    let (b, a) = (self.peek(0), self.peek(1));
+                    let (b, a) = (peek!(0), peek!(1));
                     if a.is_number() && b.is_number() {
-                        self.pop();
-                        self.set_peek(0, Value::num(a.as_number() + b.as_number()));
+                        pop!();
+                        set_peek!(0, Value::num(a.as_number() + b.as_number()));
                     } else if a.is(Kind::String) && b.is(Kind::String) {
                         save!();
-                        self.concatenate();
+                        out!(self.concatenate());
                     } else {
                         err!(self, ip, "Operands must be two numbers or two strings.");
                     }
@@ -683,18 +725,18 @@ impl<'a> Vm<'a> {
                 Op::Multiply => num_op!(*, Value::num),
                 Op::Divide => num_op!(/, Value::num),
                 Op::Not => {
-                    let v = self.peek(0);
-                    self.set_peek(0, Value::bool(v.is_falsey()));
+                    let v = peek!(0);
+                    set_peek!(0, Value::bool(v.is_falsey()));
                 }
                 Op::Negate => {
-                    let v = self.peek(0);
+                    let v = peek!(0);
                     if !v.is_number() {
                         err!(self, ip, "Operand must be a number.");
                     }
-                    self.set_peek(0, Value::num(-v.as_number()));
+                    set_peek!(0, Value::num(-v.as_number()));
                 }
                 Op::Print => {
-                    let v = self.pop();
+                    let v = pop!();
                     self.print(v);
                 }
                 Op::Jump => {
@@ -704,7 +746,7 @@ impl<'a> Vm<'a> {
                 }
                 Op::JumpIfFalse => {
                     let off = short!();
-                    if self.peek(0).is_falsey() {
+                    if peek!(0).is_falsey() {
                         // SAFETY: as above.
                         ip = unsafe { ip.add(off) };
                     }
@@ -717,7 +759,7 @@ impl<'a> Vm<'a> {
                 }
                 Op::Call => {
                     let argc = byte!() as usize;
-                    try_call!(self.call_value(self.peek(argc), argc));
+                    try_call!(self.call_value(peek!(argc), argc));
                 }
                 Op::Invoke => {
                     let name = constant!();
@@ -728,7 +770,9 @@ impl<'a> Vm<'a> {
                     let name = constant!();
                     let argc = byte!() as usize;
                     // SAFETY: the compiler loads `super`, a class, just before.
-                    let class = unsafe { as_obj::<Class>(self.pop()) };
+                    let class = pop!();
+                    // SAFETY: see the comment above.
+                    let class = unsafe { as_obj::<Class>(class) };
                     try_call!(self.invoke_from_class(class, name, argc));
                 }
                 Op::Closure => {
@@ -754,19 +798,20 @@ impl<'a> Vm<'a> {
                 }
                 Op::CloseUpvalue => {
                     // SAFETY: the top of the stack is the slot being closed.
-                    self.close_upvalues(unsafe { self.sp.sub(1) });
-                    self.pop();
+                    self.close_upvalues(unsafe { sp.sub(1) });
+                    pop!();
                 }
                 Op::Return => {
-                    let result = self.pop();
+                    let result = pop!();
                     self.close_upvalues(fr.slots);
                     self.frame_count -= 1;
                     if self.frame_count == 0 {
-                        self.pop();
+                        pop!();
+                        self.sp = sp;
                         return Ok(result);
                     }
-                    self.sp = fr.slots;
-                    self.push(result);
+                    sp = fr.slots;
+                    push!(result);
                     reload!();
                 }
                 Op::Class => {
@@ -776,23 +821,27 @@ impl<'a> Vm<'a> {
                     push!(c);
                 }
                 Op::Inherit => {
-                    let sup = self.peek(1);
+                    let sup = peek!(1);
                     if !sup.is(Kind::Class) {
                         err!(self, ip, "Superclass must be a class.");
                     }
                     save!();
                     // SAFETY: checked just above; the compiler puts the new class on top.
-                    let (sup, sub) = unsafe { (as_obj::<Class>(sup), as_obj::<Class>(self.peek(0))) };
+                    let sub = peek!(0);
+                    // SAFETY: see the comment above.
+                    let (sup, sub) = unsafe { (as_obj::<Class>(sup), as_obj::<Class>(sub)) };
                     sub.methods.add_all(&sup.methods);
-                    self.pop();
+                    pop!();
                 }
                 Op::Method => {
                     let name = constant!();
                     save!();
                     // SAFETY: the compiler puts the class under the method's closure.
-                    let class = unsafe { as_obj::<Class>(self.peek(1)) };
-                    class.methods.set(name, self.peek(0));
-                    self.pop();
+                    let class = peek!(1);
+                    // SAFETY: see the comment above.
+                    let class = unsafe { as_obj::<Class>(class) };
+                    class.methods.set(name, peek!(0));
+                    pop!();
                 }
             }
         }
