@@ -360,10 +360,15 @@ impl Collector {
         self.phase.begin_mark(crate::phase::WorldToken::stopped(&world));
         let stop1 = world.elapsed();
         self.charge_stop(&world);
-        drop(world);
+        // The cycle's start is recorded before the world restarts, and `finish_cycle` takes it
+        // before its own restart: once the world runs, a worker or an assist may end this
+        // cycle, and another goroutine may start the next, before the goroutine that stopped
+        // the world runs again. Found by the Lox suite under `--stress-gc` (a collection at
+        // every allocation, on a tiny heap): "cycle N ended without a start".
         let t_marking = Instant::now();
         let assist0 = self.marker.conc.assist_ns.load(Ordering::Relaxed);
         *self.started.lock() = Some(CycleStart { trigger, t0, t_marking, stop1, heap0, heap1, goal, assist0 });
+        drop(world);
         self.marker.conc.publish_snapshot();
         // The scheduler runs the background workers from here (`mark/workers.rs`).
         self.marker.conc.workers.begin_cycle();
@@ -431,8 +436,10 @@ impl Collector {
         let t_end = Instant::now();
         let stop2 = world.elapsed();
         self.charge_stop(&world);
-        drop(world);
+        // Taken before the world restarts: from then on the next cycle may start (and record
+        // its own start) before this goroutine runs again.
         let st = self.started.lock().take().unwrap_or_else(|| tricolor_runtime::throw!("gc: cycle {n} ended without a start"));
+        drop(world);
         let cs = CycleStats {
             n,
             forced: st.trigger == Trigger::Forced,

@@ -218,12 +218,12 @@ fn official_suite_stress_gc() {
     run_suite(&tests(), &["--stress-gc"], &[], None);
 }
 
-/// Every collection's marks verified from scratch; with the stop-the-world collector (the
-/// default) and with the concurrent one.
+/// Every collection's marks verified from scratch; with the concurrent collector (the
+/// default) and with the stop-the-world one.
 #[test]
 fn official_suite_gccheckmark() {
     run_suite(&tests(), &["--stress-gc"], &[("TRICOLOR_DEBUG", "gccheckmark=1")], None);
-    run_suite(&tests(), &["--stress-gc=3"], &[("TRICOLOR_DEBUG", "gccheckmark=1,gcstoptheworld=0")], None);
+    run_suite(&tests(), &["--stress-gc=3"], &[("TRICOLOR_DEBUG", "gccheckmark=1,gcstoptheworld=1")], None);
 }
 
 /// The checker itself fails on each kind of mismatch (a harness that cannot fail proves
