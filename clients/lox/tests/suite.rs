@@ -1,4 +1,4 @@
-//! The official Lox test suite (`shared/lox/test`, clox's selection: all but `scanning/`,
+//! The official Lox test suite (vendored in `suite/test`, clox's selection: all but `scanning/`,
 //! `expressions/` and `benchmark/`), run through the `lox` binary with the expectations of
 //! the book's runner (`tool/bin/test.dart`): stdout lines in order, the set of compile errors
 //! on stderr, a runtime error's message on stderr's first line and its `[line N]` after it,
@@ -14,7 +14,8 @@ use std::sync::Mutex;
 fn suite_dir() -> PathBuf {
     match std::env::var_os("LOX_TEST_DIR") {
         Some(d) => PathBuf::from(d),
-        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/lox/test"),
+        // Vendored (suite/README.md): a clean checkout has nothing beside the repository.
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("suite/test"),
     }
 }
 
