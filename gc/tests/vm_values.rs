@@ -215,7 +215,8 @@ fn an_unregistered_tagging_is_refused_by_name() {
     #[derive(Clone, Copy)]
     struct Hi(u64);
     const HI: Tagging = Tagging::new(0xff00_0000_0000_0000, 0x4200_0000_0000_0000, 0x00ff_ffff_ffff_ffff);
-    // SAFETY: never holds a pointer (the test only constructs a slot, which is refused).
+    // SAFETY: holds no pointer to a live object: the one pointer-tagged word below is refused
+    // before a slot holds it.
     unsafe impl Value for Hi {
         const TAGGING: Tagging = HI;
         fn to_bits(self) -> u64 {
@@ -225,7 +226,9 @@ fn an_unregistered_tagging_is_refused_by_name() {
             Hi(b)
         }
     }
-    let msg = panic_message(catch_unwind(|| GcValue::new(Hi(1))));
+    // A number needs no decoding: only a pointer value asks for the registration.
+    let _num = GcValue::new(Hi(1));
+    let msg = panic_message(catch_unwind(|| GcValue::new(Hi(HI.encode(0x1000)))));
     assert!(msg.contains("is not registered") && msg.contains("TAGGING.register()"), "{msg}");
     HI.register();
     assert!(HI.is_registered());
