@@ -82,6 +82,8 @@ pub mod gsync;
 pub mod hooks;
 mod lock;
 mod m;
+pub mod net;
+mod netpoll;
 mod os;
 mod p;
 mod preempt;
