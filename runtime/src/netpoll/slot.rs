@@ -114,7 +114,7 @@ impl Slot {
     }
 
     /// The raw value, for diagnostics (`debug::sched_dump`-style output and tests).
-    #[cfg(test)]
+    #[cfg(all(test, not(loom)))]
     pub(crate) fn peek(&self) -> usize {
         // Relaxed: diagnostics only.
         self.0.load(Ordering::Relaxed)
