@@ -40,5 +40,11 @@ fn main() {
         last
     });
     let el = t0.elapsed().as_secs_f64();
-    println!("seed000_soak: {secs} s on {procs} procs: {:.0} messages/s, {} collections, no hang", total[0] as f64 / el, total[2]);
+    let st = tricolor::gc::stats();
+    println!(
+        "seed000_soak: {secs} s on {procs} procs: {:.0} messages/s, {} collections, {} MiB of stacks released, no hang",
+        total[0] as f64 / el,
+        total[2],
+        st.stack_released >> 20
+    );
 }

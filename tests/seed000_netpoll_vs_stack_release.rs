@@ -36,5 +36,8 @@ fn seed000_tcp_ping_pong_beside_deep_stacks_and_a_collect_loop() {
         for h in hs {
             h.join().unwrap();
         }
+        let st = tricolor::gc::stats();
+        eprintln!("stack bytes released by {} collections: {}", st.num_gc, st.stack_released);
+        assert!(st.stack_released > 0, "no stack was released below a parked goroutine's SP");
     });
 }

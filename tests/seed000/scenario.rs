@@ -86,6 +86,8 @@ pub fn start(stop: &Arc<AtomicBool>, counts: &Arc<Counts>) -> Vec<JoinHandle<()>
             while !stop.load(Ordering::Relaxed) {
                 std::hint::black_box(bigstack(DEPTH));
                 counts.recursions.fetch_add(1, Ordering::Relaxed);
+                // Parked shallow with the deep pages touched: what a collection releases.
+                sleep(Duration::from_micros(200));
             }
         }));
     }

@@ -10,6 +10,7 @@
 //!   direction's `gsync::Mutex` (Go's `fdMutex`), parked too.
 //! - **any other thread** (a plain thread, a goroutine inside `blocking(..)`) blocks in
 //!   `poll(2)`, in slices of at most 50 ms so that `close` from elsewhere is seen.
+//!
 //! Deadlines (`set_*_deadline`, Go's `SetDeadline`) and per-call timeouts (`set_*_timeout`, std's)
 //! end a wait with `ErrorKind::TimedOut`; `close` ends every wait with `NotConnected` ("use of
 //! closed network connection") and every later call fails the same way.
@@ -115,7 +116,18 @@ impl NetFd {
             if self.pd.is_closing() {
                 break Err(closed_error());
             }
-            match op() {
+            // The call never blocks (the descriptor is non-blocking): on a goroutine it runs
+            // as a no-preempt section, so a stop or a time slice waits the microseconds it
+            // takes instead of the signal diverting it into a rescued `blocking` call
+            // (decision 47), which pins the thread until a P comes back — under seed 000's
+            // load that parked dozens of Ms in `pwait` and starved the collector's goroutine.
+            let r = if parking {
+                let _np = crate::preempt::NoPreempt::new();
+                op()
+            } else {
+                op()
+            };
+            match r {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
                 r => break r,

@@ -224,9 +224,8 @@ impl PollDesc {
     pub(crate) fn close(&self) {
         // Relaxed: the fence in `cancel` publishes it to waiters (step 2).
         self.closing.store(true, Ordering::Relaxed);
-        let s = sched();
         for t in [self.rt.get(), self.wt.get()].into_iter().flatten() {
-            t.stop(s);
+            t.stop(sched());
         }
         self.cancel(Mode::Read);
         self.cancel(Mode::Write);
