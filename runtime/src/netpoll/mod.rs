@@ -184,7 +184,9 @@ impl Netpoll {
 
     /// Poll point 1: a non-blocking poll for an M holding a P with nothing to run. Returns one
     /// goroutine to run (Runnable) and queues the rest globally.
-    pub(crate) fn poll_for_p(&self, s: &'static Sched) -> Option<&'static G> {
+    /// With no P idle the rest go to `p`'s own queue (no lock; Go's `injectglist` with a P),
+    /// else to the global queue for the idle Ps.
+    pub(crate) fn poll_for_p(&self, s: &'static Sched, p: &'static crate::p::P) -> Option<&'static G> {
         // Relaxed: hints (Go reads both racily here too); poll point 2 or 3 catches a miss.
         if !self.any_waiters() || self.last_poll.load(Ordering::Relaxed) == 0 {
             return None;
@@ -192,7 +194,15 @@ impl Netpoll {
         let mut list = Vec::new();
         self.poll(0, &mut list);
         let first = list.pop()?;
-        crate::sched::park::ready_list_global(s, &list);
+        // Relaxed: a hint; a P that goes idle meanwhile steals from our queue.
+        if s.npidle.load(Ordering::Relaxed) == 0 {
+            for g in &list {
+                g.status.cas(crate::g::GStatus::Waiting, crate::g::GStatus::Runnable);
+                crate::sched::schedule::runqput(s, p, g, false);
+            }
+        } else {
+            crate::sched::park::ready_list_global(s, &list);
+        }
         first.status.cas(crate::g::GStatus::Waiting, crate::g::GStatus::Runnable);
         Some(first)
     }

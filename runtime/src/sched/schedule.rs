@@ -239,7 +239,7 @@ pub(crate) fn find_runnable(s: &'static Sched, m: &'static M) -> (&'static G, bo
         }
 
         // Poll point 1 (`netpoll/mod.rs`): goroutines whose sockets became ready.
-        if let Some(g) = crate::netpoll::get().and_then(|np| np.poll_for_p(s)) {
+        if let Some(g) = crate::netpoll::get().and_then(|np| np.poll_for_p(s, p)) {
             return (g, false);
         }
 
