@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tricolor_runtime::debug::watchdog;
 use tricolor_runtime::net::{TcpListener, TcpStream, UdpSocket, UnixListener, UnixStream};
-use tricolor_runtime::{go, sleep, Runtime};
+use tricolor_runtime::{go, sleep, stop_the_world, Runtime};
 
 const PROCS: usize = 4;
 
@@ -279,4 +279,60 @@ fn plain_threads_block_and_still_work() {
     assert_eq!(s.read(&mut b).unwrap_err().kind(), ErrorKind::TimedOut);
     assert!(t.elapsed() >= Duration::from_millis(10));
     server.join().unwrap();
+}
+
+/// Seed 000's path, deterministically: a goroutine parked on a read becomes ready while the
+/// world is stopped (the poller keeps running during a stop); it runs once the world restarts.
+#[test]
+fn readiness_during_a_stop_is_delivered_after_it() {
+    let _hang = watchdog("net readiness during a stop", Duration::from_secs(60));
+    rt().block_on(|| {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let client = TcpStream::connect(l.local_addr().unwrap()).unwrap();
+        let (server, _) = l.accept().unwrap();
+        let reader = go(move || {
+            let mut b = [0u8; 4];
+            (&server).read_exact(&mut b).unwrap();
+            b
+        });
+        sleep(Duration::from_millis(20)); // the reader is parked on its socket
+        let world = stop_the_world();
+        // A plain thread writes while every goroutine is stopped.
+        let client = std::thread::spawn(move || {
+            (&client).write_all(b"stop").unwrap();
+            std::thread::sleep(Duration::from_millis(20));
+            client
+        })
+        .join()
+        .unwrap();
+        drop(world);
+        assert_eq!(&reader.join().unwrap(), b"stop");
+        drop(client);
+    });
+}
+
+#[test]
+fn accept_deadlines_and_timeouts() {
+    let _hang = watchdog("net accept deadline", Duration::from_secs(60));
+    rt().block_on(|| {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        l.set_accept_timeout(Some(Duration::from_millis(10))).unwrap();
+        let t = Instant::now();
+        assert_eq!(l.accept().map(drop).unwrap_err().kind(), ErrorKind::TimedOut);
+        assert!(t.elapsed() >= Duration::from_millis(10));
+        l.set_accept_timeout(None).unwrap();
+        l.set_accept_deadline(Some(Instant::now() + Duration::from_millis(10)));
+        assert_eq!(l.accept().map(drop).unwrap_err().kind(), ErrorKind::TimedOut);
+        // A connection that is already queued is accepted whatever the deadline.
+        l.set_accept_deadline(None);
+        let _c = TcpStream::connect(l.local_addr().unwrap()).unwrap();
+        assert!(l.accept().is_ok());
+        let u = std::env::temp_dir().join(format!("tricolor-net-accept-{}", std::process::id()));
+        let _ = std::fs::remove_file(&u);
+        let ul = UnixListener::bind(&u).unwrap();
+        ul.set_accept_deadline(Some(Instant::now() + Duration::from_millis(10)));
+        assert_eq!(ul.accept().map(drop).unwrap_err().kind(), ErrorKind::TimedOut);
+        assert_eq!(UnixListener::bind(&u).map(drop).unwrap_err().kind(), ErrorKind::AddrInUse);
+        std::fs::remove_file(&u).unwrap();
+    });
 }

@@ -4,6 +4,13 @@
 //! bottom (big parked stacks for the collector to scan and release), and a goroutine
 //! collecting back to back. The network poller readies goroutines while the world is stopped
 //! and while scanners hold their scan bits: it must never hang.
+//!
+//! As in Go's program, each netguy writes to the end whose peer it reads from, so the message
+//! of a pair comes back to the netguy that sent it: one netguy per pair is always runnable
+//! (its read finds the bytes it just wrote on loopback) and the pairs are CPU-bound,
+//! scheduled by 10 ms time slices. The setup of the later pairs therefore waits behind the
+//! earlier ones (seconds in all on 2 cores), and the other netguy of each pair stays parked in
+//! its read for the whole run.
 
 use std::io::{Read, Write};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};

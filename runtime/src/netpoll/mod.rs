@@ -226,6 +226,7 @@ impl Netpoll {
         let delay = if until == i64::MAX { -1 } else { (until - now).max(0) };
         let mut list = Vec::new();
         self.poll(delay, &mut list);
+        // Relaxed: as the store above.
         self.poll_until.store(i64::MAX, Ordering::Relaxed);
         // SeqCst: with our later read of `waiters` (next `find_runnable` pass) the other
         // store-buffering pair of `waiter_added`: an M that read 0 here before this store and
