@@ -4,7 +4,8 @@
 # Models are small by design (STYLE 22): capacity-4 run queues, two or three threads, two or
 # three operations each. LOOM_MAX_PREEMPTIONS defaults to 3, which explores every model
 # exhaustively within that bound; measured on the 2-core dev machine (2026-11-23):
-#   tricolor-runtime: 10 models (2026-12-01: + the Syscall P ownership pair), ~0.2 s of model time (build ~40 s).
+#   tricolor-runtime: 14 models (2026-12-01: + the Syscall P ownership pair; 2026-12-02: + the
+#   netpoll waiter slot, four models), ~2 s of model time (build ~50 s).
 #   tricolor-gc: 23 models (the lock-free work list, weak upgrade vs clear and vs the
 #   termination block, the sweep ownership protocol and three models showing the old protocol's
 #   failures, mark termination, the assist queue), ~1 s (build ~75 s; measured 2026-12-01).

@@ -160,6 +160,9 @@ pub struct MemStats {
     pub assists_limited: u64,
     /// Times mark termination found late work inside stop #2 and resumed the mark.
     pub mark_restarts: u64,
+    /// Bytes of parked goroutines' stacks below their stack pointers that stack scans returned
+    /// to the OS, ever (`tricolor_runtime::scan::SuspendedG::release_unused_stack`).
+    pub stack_released: u64,
 }
 
 /// Reads the current statistics.
@@ -198,5 +201,6 @@ pub fn read() -> MemStats {
         gc_limiter_on: Duration::from_nanos(limiter.1),
         assists_limited: limiter.2,
         mark_restarts: c.marker.conc.restarts.load(Ordering::Relaxed),
+        stack_released: tricolor_runtime::scan::stack_released_bytes(),
     }
 }

@@ -17,6 +17,9 @@
 //!   Gs readied without a P.
 //! - Idle Ps and Ms: an M without work releases its P and parks; a newly runnable G never waits
 //!   for a sleeping thread while a P is idle, by the spinning protocol in `sched/idle.rs`.
+//! - Sockets (`net`) park their goroutine until the descriptor is ready (`netpoll/`): a P
+//!   that runs dry polls epoll, one idle M at a time blocks in it instead of sleeping, sysmon
+//!   polls when nobody has for 10 ms and the restart after a stop polls before waking Ms.
 //!
 //! # Stopping
 //!
@@ -82,6 +85,8 @@ pub mod gsync;
 pub mod hooks;
 mod lock;
 mod m;
+pub mod net;
+mod netpoll;
 mod os;
 mod p;
 mod preempt;

@@ -12,6 +12,17 @@ use crate::g::status::{GStatus, ScanAttempt};
 use crate::g::G;
 use crate::sched::sched;
 
+/// Bytes of parked goroutines' stacks returned to the OS by `SuspendedG::release_unused_stack`,
+/// ever (statistics; std atomic like the other counters).
+static STACK_RELEASED: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Bytes of goroutine stacks released below parked goroutines' stack pointers, ever
+/// (`SuspendedG::release_unused_stack`).
+pub fn stack_released_bytes() -> u64 {
+    // Relaxed: a statistic.
+    STACK_RELEASED.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// A goroutine record (live or dead), as seen by a scanner.
 #[derive(Clone, Copy, Debug)]
 pub struct Goroutine(&'static G);
@@ -215,6 +226,47 @@ impl SuspendedG {
             let body = unsafe { (*e).as_ref() };
             body.map(|a| (std::sync::Arc::as_ptr(a) as *const u8 as usize, std::mem::size_of_val(&**a)))
         })
+    }
+}
+
+impl SuspendedG {
+    /// Returns the pages of the stack below the saved stack pointer that the goroutine
+    /// touched to the OS (DESIGN decision 9; Go shrinks the stack here instead, reference §5.3
+    /// `isShrinkStackSafe`). Only for a goroutine switched out in Waiting or Runnable: never one
+    /// inside `blocking(..)` (Syscall: C code may use memory anywhere on the stack) or suspended
+    /// in place by the preemption signal (its handler frames run below the interrupted SP).
+    /// The scan bit, which we hold, keeps the goroutine from running until we are done, and
+    /// nothing of a switched-out goroutine lives below its saved SP (the context switch pushes
+    /// above it; a margin covers the red zone). Returns the bytes released.
+    pub fn release_unused_stack(&self) -> usize {
+        /// Below the saved SP: the red zone and then some.
+        const MARGIN: usize = 512;
+        /// Below the lowest recorded SP: leaf frames nobody recorded (see `clear_dead_stack`).
+        const UNRECORDED: usize = 64 << 10;
+        if !matches!(self.status, GStatus::Waiting | GStatus::Runnable) || self.g.async_sp.load(std::sync::atomic::Ordering::Relaxed) != 0 {
+            return 0;
+        }
+        let page = crate::os::mem::page_size();
+        let (lo, hi) = (self.g.stack.lo(), self.g.stack.hi());
+        let sp = self.sp();
+        if sp < lo || sp > hi {
+            return 0;
+        }
+        let top = sp.saturating_sub(MARGIN) & !(page - 1);
+        // Relaxed: the scan bit makes us the G's owner (the field's rule); the G's last write
+        // is ordered before the status we took the bit from (Acquire).
+        let low = self.g.low_sp.load(std::sync::atomic::Ordering::Relaxed).min(sp);
+        let from = (low.saturating_sub(UNRECORDED).max(lo) & !(page - 1)).max(lo);
+        if top <= from {
+            return 0;
+        }
+        self.g.stack.release_range(from, top);
+        // The exit's stack clearing starts at the release boundary: what is below reads as zero.
+        self.g.low_sp.store(top, std::sync::atomic::Ordering::Relaxed);
+        let n = top - from;
+        // Relaxed: a statistic.
+        STACK_RELEASED.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        n
     }
 }
 

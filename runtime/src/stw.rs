@@ -263,6 +263,11 @@ impl Drop for WorldStopped {
         // deadline) off its sleep; without this wake-up, goroutines on the global queue and
         // timers of idle Ps waited until the stopper itself yielded — never, for a goroutine
         // collecting in a loop (issue 9 item 4: a 10 ms sleep took 5 s).
+        // Poll point 4 (`netpoll/mod.rs`, Go's `startTheWorldWithSema`): goroutines whose
+        // sockets became ready during the stop, onto the global queue before the wake-up.
+        if let Some(np) = crate::netpoll::get() {
+            np.poll_and_inject(s);
+        }
         wakep_as(s, true);
         let pause = (nanotime() - self.start).max(0) as u64;
         s.stats.count.fetch_add(1, Ordering::Relaxed);

@@ -19,7 +19,8 @@
 //! within 20-40 µs. A kick that races with sysmon going to sleep is lost: that call's P is
 //! retaken within the long sleep instead (≤ 1 ms) — a delay, never a hang.
 //!
-//! Not yet: the netpoll slot (issue 14).
+//! - **polls the network** when no M has for 10 ms (poll point 3 of `netpoll/mod.rs`), so
+//!   goroutines whose sockets are ready run even while every M is busy.
 //!
 //! Why it exists: stop-the-world collections preempted every goroutine many times a second,
 //! which hid that a loop polling `safepoint()` but never yielding keeps its P from everything
@@ -113,7 +114,11 @@ fn run(s: &'static Sched) -> ! {
             s.sysmon_deep.store(false, Ordering::Relaxed);
         }
         let now = nanotime();
-        let (acted, any_busy) = round(s, &mut seen, now);
+        let (mut acted, any_busy) = round(s, &mut seen, now);
+        // Poll point 3 (`netpoll/mod.rs`): nobody has polled the network for 10 ms.
+        if let Some(np) = crate::netpoll::get() {
+            acted |= np.sysmon_poll(s, now);
+        }
         busy = any_busy;
         quiet = if acted || kicked { 0 } else { quiet + 1 };
         if now - last_hook >= 1_000_000 {

@@ -184,6 +184,9 @@ impl Worker {
         if let Some((p, n)) = g.pending_body() {
             self.scan_range_conservative(p, p + n);
         }
+        // Still holding its scan bit: the pages below its SP go back to the OS (DESIGN
+        // decision 9, seed 000 done right).
+        g.release_unused_stack();
         bytes
     }
 

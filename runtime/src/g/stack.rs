@@ -45,6 +45,13 @@ impl Stack {
         (self.map.base(), self.lo())
     }
 
+    /// Returns the pages of `[from, to)` (page-aligned, inside the usable stack) to the OS; they
+    /// read as zero afterwards. The caller guarantees nothing lives there (`scan.rs`).
+    pub(crate) fn release_range(&self, from: usize, to: usize) {
+        debug_assert!(self.lo() <= from && from <= to && to <= self.hi());
+        self.map.release(from - self.map.base(), to - from);
+    }
+
     /// Returns the touched pages of an unused stack to the OS.
     pub(crate) fn release_pages(&self) {
         self.map.release(self.guard, self.size());

@@ -372,6 +372,10 @@ pub(crate) fn stopm(s: &'static Sched, m: &'static M, until: Option<i64>) {
 pub(crate) fn wake_for_timer(s: &'static Sched, when: i64) {
     // Step 1's fence: the timer is in a heap before we look at who sleeps.
     fence(Ordering::SeqCst);
+    // An M blocked in epoll_wait until a later deadline (poll point 2 of `netpoll/mod.rs`).
+    if let Some(np) = crate::netpoll::get() {
+        np.wake_for_timer(when);
+    }
     if when >= s.timer_until.load(Ordering::Acquire) {
         return; // the timer M wakes early enough
     }

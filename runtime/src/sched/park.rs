@@ -30,12 +30,14 @@ pub(crate) enum WaitReason {
     Cond,
     /// A mark worker in the pool (`gcworker.rs`).
     GcWorker,
+    /// A socket not ready yet (`netpoll/pd.rs`).
+    NetPoll,
 }
 
 impl WaitReason {
     pub(crate) fn from_u8(v: u8) -> WaitReason {
         use WaitReason::*;
-        [None, Join, Sleep, ChanSend, ChanRecv, Mutex, WaitGroup, Cond, GcWorker].get(v as usize).copied().unwrap_or(None)
+        [None, Join, Sleep, ChanSend, ChanRecv, Mutex, WaitGroup, Cond, GcWorker, NetPoll].get(v as usize).copied().unwrap_or(None)
     }
 }
 
@@ -122,6 +124,30 @@ fn make_ready(g: &'static G, global: bool) {
     match p {
         Some(p) => runqput(s, p, g, true),
         None => globrunqput(s, g),
+    }
+    wakep(s);
+}
+
+/// Makes every goroutine of `list` (Waiting) runnable on the global run queue under one lock
+/// round, then wakes an idle P (Go's `injectglist`). For the network poller, which may run
+/// without a P, while the world is stopped, and while scanners hold the goroutines' scan bits:
+/// the status CAS waits only for such a scanner, which is on its CPU and never waits for the
+/// goroutine (`g/status.rs`), never for the stop to end (seed 000).
+pub(crate) fn ready_list_global(s: &'static crate::sched::Sched, list: &[&'static G]) {
+    if list.is_empty() {
+        return;
+    }
+    for g in list {
+        g.status.cas(GStatus::Waiting, GStatus::Runnable);
+        crate::debug::trace::ev("ready", g.goid(), u64::MAX);
+    }
+    {
+        let mut l = s.lock.lock();
+        for g in list {
+            l.runq.push_back(g);
+        }
+        // Relaxed: the queue's size hint, as in `globrunqput`.
+        s.runq_size.store(l.runq.len() as u32, Ordering::Relaxed);
     }
     wakep(s);
 }

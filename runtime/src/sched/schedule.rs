@@ -7,7 +7,7 @@
 //! - After a `Park` commit publishes the G (unlocks the structure it waits on), g0 never
 //!   touches that G again: a waker may already be running it elsewhere.
 
-use super::idle::{acquirep, become_spinning, pidleget_spinning, pidleput, releasep, reset_spinning, stopm, wakep};
+use super::idle::{acquirep, become_spinning, pidleget, pidleget_spinning, pidleput, releasep, reset_spinning, stopm, wakep};
 use super::Sched;
 use crate::arch::{Arch, Cpu};
 use crate::debug::trace;
@@ -238,6 +238,11 @@ pub(crate) fn find_runnable(s: &'static Sched, m: &'static M) -> (&'static G, bo
             }
         }
 
+        // Poll point 1 (`netpoll/mod.rs`): goroutines whose sockets became ready.
+        if let Some(g) = crate::netpoll::get().and_then(|np| np.poll_for_p(s, p)) {
+            return (g, false);
+        }
+
         // Steal, limiting spinners to half the busy Ps (Go's heuristic).
         let procs = s.cfg.procs as u32;
         if m.spinning.load(Ordering::Relaxed)
@@ -294,6 +299,36 @@ pub(crate) fn find_runnable(s: &'static Sched, m: &'static M) -> (&'static G, bo
             if let Some(w) = pp.timers.next_when() {
                 poll_until = poll_until.min(w);
             }
+        }
+        // Poll point 2 (`netpoll/mod.rs`): one M at a time waits in epoll_wait, until the
+        // earliest timer, instead of sleeping.
+        if let Some(b) = crate::netpoll::get().and_then(|np| np.block_in_poll(m, poll_until)) {
+            let pp = {
+                let mut l = s.lock.lock();
+                if s.gcwaiting.load(Ordering::Acquire) {
+                    None
+                } else {
+                    pidleget(s, &mut l)
+                }
+            };
+            let mut list = b.list;
+            match pp {
+                Some(pp) => {
+                    acquirep(m, pp);
+                    if let Some(g) = list.pop() {
+                        super::park::ready_list_global(s, &list);
+                        g.status.cas(GStatus::Waiting, GStatus::Runnable);
+                        return (g, false);
+                    }
+                    // Woken for a timer or by a break: look for work as a spinner, which
+                    // runs every P's expired timers (as `stopm`'s timer wake-up does).
+                    become_spinning(s, m);
+                }
+                // Every P is busy or stopped: the global queue (the stop's restart, or a
+                // spinner, takes them from there).
+                None => super::park::ready_list_global(s, &list),
+            }
+            continue;
         }
         stopm(s, m, (poll_until != i64::MAX).then_some(poll_until));
     }

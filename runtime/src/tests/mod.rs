@@ -4,6 +4,8 @@
 #[cfg(loom)]
 mod loom_gstatus;
 #[cfg(loom)]
+mod loom_netpoll;
+#[cfg(loom)]
 mod loom_runq;
 #[cfg(loom)]
 mod loom_stw;

@@ -37,6 +37,8 @@ pub(crate) enum TimerFn {
     Wake(&'static G),
     /// Send the firing time on a channel (capacity 1), dropping it if full.
     Chan(Sender<Instant>),
+    /// A socket's read or write deadline (`netpoll/pd.rs`): cancel a wait if it has passed.
+    Deadline(&'static crate::netpoll::PollDesc, crate::netpoll::Mode),
 }
 
 /// Timer state under `TimerCore::mu`.
@@ -148,6 +150,7 @@ impl TimerCore {
     pub(crate) fn fire(&self, seq: u64) {
         match &self.f {
             TimerFn::Wake(g) => crate::sched::park::ready(g),
+            TimerFn::Deadline(pd, mode) => pd.deadline_fired(*mode),
             TimerFn::Chan(tx) => {
                 let _l = self.send_lock.lock();
                 if self.seq.load(Ordering::Relaxed) == seq {
