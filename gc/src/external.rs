@@ -18,9 +18,16 @@ use crate::sync::atomic::Ordering;
 pub fn add_external(bytes: usize) {
     let c = collector();
     // Relaxed: a pacing estimate; the collection reads it with the world stopped or racily.
-    c.external.fetch_add(bytes, Ordering::Relaxed);
+    let ext = c.external.fetch_add(bytes, Ordering::Relaxed) + bytes;
     if tricolor_runtime::hooks::pin_proc().is_ok() {
         c.maybe_collect(&());
+        // Back-pressure: past twice the goal, the bytes of dead owners are waiting for the
+        // sweeper and the cleanup goroutines. Give them the P, or a loop that adds external
+        // memory faster than they run (a busy machine) grows the count, and with it the next
+        // goal, without bound.
+        if ext > 2 * c.pacer.goal() {
+            tricolor_runtime::yield_now();
+        }
     }
 }
 
