@@ -82,11 +82,10 @@ impl<T, U> std::ops::Deref for Field<T, U> {
     type Target = U;
     fn deref(&self) -> &U {
         let obj: &T = &self.obj;
-        // SAFETY: `new` checked that `[offset, offset + size_of::<U>())` lies inside the `T`
-        // and that a `&U` (the projection's, so aligned and initialised) lives there; the
-        // object is alive while this `Field` is reachable (the module's rule, as for `Gc`), and
-        // its memory is only ever reached through shared references, so the `U` is unchanged
-        // but for its own interior mutability.
+        // The object is alive while this `Field` is reachable (the module's rule, as for `Gc`),
+        // and its memory is only ever reached through shared references, so the `U` is
+        // unchanged but for its own interior mutability.
+        // SAFETY: `new` checked that a `&U` (aligned, initialised) lies at `offset` in the `T`.
         unsafe { &*(obj as *const T).cast::<u8>().add(self.offset).cast::<U>() }
     }
 }

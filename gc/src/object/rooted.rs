@@ -82,10 +82,10 @@ unsafe fn trace_box<S: Contents>(p: *const (), t: &mut Tracer<'_>) {
     // SAFETY: the caller's obligation.
     let b = unsafe { &*p.cast::<RootBox<S>>() };
     let _g = b.lock.lock();
-    // SAFETY: the lock excludes the owner's writes (step 3); reads may overlap the owner's
-    // reads. `Trace::trace` reads only pointer fields, which are immutable or atomic
-    // (`GcCell`) — the same reads a marker makes of a heap object of the type on any thread
-    // (`Trace` safety item 3), so `T: Sync` is not needed for them.
+    // Reads may overlap the owner's reads. `Trace::trace` reads only pointer fields, which are
+    // immutable or atomic (`GcCell`) — the same reads a marker makes of a heap object of the
+    // type on any thread (`Trace` safety item 3), so `T: Sync` is not needed for them.
+    // SAFETY: the box's lock, held, excludes the owner's writes (protocol step 3).
     unsafe { &*b.value.get() }.trace_contents(t)
 }
 
