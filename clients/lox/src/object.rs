@@ -111,7 +111,7 @@ pub struct Upvalue {
 
 impl Upvalue {
     /// The variable's value, read by VM `vm`; `None` if it is open on another VM's stack
-    /// (which only its own VM may touch: see `vm.rs`).
+    /// (which only its own VM may touch: see `vm/mod.rs`).
     #[inline(always)]
     pub fn get(&self, vm: u64) -> Option<Value> {
         let p = self.open.load(Ordering::Acquire);
