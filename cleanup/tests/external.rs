@@ -27,10 +27,11 @@ fn buffers_owned_by_small_objects_are_collected_under_pressure() {
         let s = tricolor_gc::stats();
         assert!(s.num_gc - gc0 >= 10, "{} collections for 1000 MiB of buffers", s.num_gc - gc0);
         // The trigger is the heap goal (4 MiB minimum) plus what cleanups have not freed yet:
-        // ~6 MiB on an idle machine with 2 procs or more, up to ~200 MiB at 1 proc, where the
-        // sweeper and the cleanups share the P with this loop and the count lags (Known gaps).
-        // Without the count no collection would run: all 1000 MiB would be held.
-        assert!(peak < 400 * MIB, "external memory peaked at {} MiB", peak / MIB);
+        // ~6 MiB on an idle machine with 2 procs or more, up to ~200 MiB at 1 proc and ~400 MiB
+        // under gcstoptheworld=1, where the sweeper and the cleanups lag this loop and the count
+        // with them (Known gaps). Without the count no collection would run: all 1000 MiB
+        // would be held.
+        assert!(peak < 800 * MIB, "external memory peaked at {} MiB", peak / MIB);
         assert!(s.external_bytes <= peak);
         wait_idle(Duration::from_secs(10));
         let msg = std::panic::catch_unwind(|| tricolor_gc::remove_external(usize::MAX / 2)).unwrap_err();
